@@ -1,0 +1,1 @@
+"""Control catalogs (BSI Grundschutz++, ISO 27001), modelling and the Grundschutz-Check."""

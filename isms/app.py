@@ -1,0 +1,114 @@
+"""The app factory: the one module that wires every domain's routes, pages and jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+import isms.models  # noqa: F401  (registers every table)
+from frontend import STATIC_DIR
+from isms import __version__, scheduler
+from isms.audit import routes as audit_routes
+from isms.audit import views as audit_views
+from isms.audit.models import AuditEvent
+from isms.database import create_db_engine
+from isms.identity import admin_views
+from isms.identity import routes as identity_routes
+from isms.identity import views as identity_views
+from isms.identity.models import Department, Role, User
+from isms.settings import Settings, get_settings, resolve_secret_key
+from isms.web import handlers
+from isms.web.render import register_nav
+from isms.web.security_headers import SecurityHeadersMiddleware
+from isms.web.views import health_router, register_widget
+from isms.web.views import router as web_router
+
+log = logging.getLogger("isms")
+
+API_DESCRIPTION = (
+    "ISMS for public bodies running critical infrastructure. Authenticate with the OAuth2 "
+    "password flow at /api/v1/auth/token and send `Authorization: Bearer <token>`. Lists take "
+    "`limit`, `offset` and `sort` and answer `{items, total}`; errors answer `{error, detail}`."
+)
+
+
+def _kernel_widget(session: Session, user: User) -> dict[str, Any]:
+    return {
+        "users": session.scalar(select(func.count()).select_from(User)) or 0,
+        "departments": session.scalar(select(func.count()).select_from(Department)) or 0,
+        "audit_events": session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        "my_departments": [d.name for d in user.departments],
+    }
+
+
+def _register_ui() -> None:
+    everyone = set(Role)
+    register_nav("nav.dashboard", "/", everyone)
+    register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
+    register_nav("nav.departments", "/admin/departments", {Role.ADMIN, Role.ISB, Role.AUDITOR})
+    register_nav("nav.audit", "/audit", {Role.ISB, Role.AUDITOR})
+    register_widget("widgets/overview.html", everyone, _kernel_widget)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    run_scheduler: bool | None = None,
+) -> FastAPI:
+    """Build the application; the database must already be migrated (`isms migrate`)."""
+    settings = settings or get_settings()
+    engine = engine or create_db_engine(settings)
+    with_scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = scheduler.start(engine) if with_scheduler else None
+        try:
+            yield
+        finally:
+            if running is not None:
+                scheduler.stop(running, engine)
+
+    app = FastAPI(
+        title="ISMS Kommunal",
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        max_body_size=settings.max_request_bytes,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.secret_key = resolve_secret_key(settings)
+    app.add_middleware(SecurityHeadersMiddleware)
+    handlers.install(app)
+    for router in (
+        health_router,
+        identity_routes.auth_router,
+        identity_routes.users_router,
+        identity_routes.departments_router,
+        audit_routes.router,
+        web_router,
+        identity_views.router,
+        admin_views.router,
+        audit_views.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _register_ui()
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for uvicorn --factory."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""Hash-chained audit trail of every change, login, logout and permission denial."""

@@ -1,0 +1,221 @@
+"""The `isms` command: serve, migrate, createuser, demo, audit verify, scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from isms.i18n import translate
+from isms.settings import InsecureConfigurationError, get_settings
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from isms.database import create_db_engine
+
+    return create_db_engine(get_settings())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from isms.migrations import upgrade
+
+    upgrade(_engine(), args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from isms.migrations import upgrade
+    from isms.settings import resolve_secret_key
+
+    settings = get_settings()
+    resolve_secret_key(settings)  # refuse to start with a weak key, create one before workers fork
+    upgrade(_engine())
+    if args.no_scheduler:
+        os.environ["ISMS_SCHEDULER_ENABLED"] = "false"
+    uvicorn.run(
+        "isms.app:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=args.proxy_headers,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from isms.audit.service import Actor, set_actor
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from isms.identity import service
+    from isms.identity.models import Department
+    from isms.identity.schemas import UserCreate
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Passwort: ")
+        if getpass.getpass("Passwort wiederholen: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        with session_scope(_engine()) as session:
+            set_actor(session, Actor(None, "cli:createuser"))
+            codes = args.department or []
+            departments = list(
+                session.scalars(select(Department).where(col(Department.code).in_(codes)))
+            )
+            unknown = sorted(set(codes) - {d.code for d in departments})
+            if unknown:
+                print(f"error: unknown department code(s): {', '.join(unknown)}", file=sys.stderr)
+                return 2
+            user = service.create_user(
+                session,
+                data=UserCreate(
+                    username=args.username,
+                    full_name=args.full_name or args.username,
+                    role=args.role,
+                    email=args.email,
+                    department_ids=[d.id for d in departments if d.id],
+                    password=password,
+                ),
+            )
+            print(f"created user {user.username} ({user.role.value})")
+    except DomainError as exc:
+        print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from isms import demo
+    from isms.migrations import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    try:
+        result = demo.load(engine, password=args.password)
+    except ValueError as exc:
+        print(f"error: {translate('en', str(exc))}", file=sys.stderr)
+        return 2
+    print(
+        f"demo organisation ready: {result.created_departments} departments and "
+        f"{result.created_users} users created"
+    )
+    print("users: " + ", ".join(u.username for u in demo.USERS))
+    if result.password_generated:
+        print(f"password of the new demo users (shown only now): {result.password}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from isms.audit.chain import iter_events, verify_chain
+
+    with _engine().connect() as connection:
+        count, broken = verify_chain(iter_events(connection))
+    if broken is None:
+        print(f"audit trail intact: {count} events verified")
+        return 0
+    where = f"event #{broken.seq}" + (f" (id {broken.event_id})" if broken.event_id else "")
+    print(f"audit trail BROKEN at {where}: {broken.reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from isms import scheduler
+    from isms.migrations import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    running = scheduler.start(engine)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop(running, engine)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="isms", description="ISMS for public bodies (BSI IT-Grundschutz, ISO 27001, GDPR)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database and run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="run without the built-in scheduler"
+    )
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* from a proxy"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(func=cmd_migrate)
+
+    create = sub.add_parser("createuser", help="create a user (password asked for)")
+    create.add_argument("username")
+    create.add_argument(
+        "--role", required=True, choices=["isb", "dpo", "department", "auditor", "admin"]
+    )
+    create.add_argument(
+        "--department", action="append", metavar="CODE", help="department code (repeatable)"
+    )
+    create.add_argument("--full-name")
+    create.add_argument("--email")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    create.set_defaults(func=cmd_createuser)
+
+    demo = sub.add_parser("demo", help="load the demo organisation of the city of Hannover")
+    demo.add_argument("--password", help="password for all demo users (else one is generated)")
+    demo.set_defaults(func=cmd_demo)
+
+    audit = sub.add_parser("audit", help="audit trail tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
+    verify.set_defaults(func=cmd_audit_verify)
+
+    sched = sub.add_parser("scheduler", help="run the scheduler as its own process")
+    sched.set_defaults(func=cmd_scheduler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("ISMS_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InsecureConfigurationError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 3
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

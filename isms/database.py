@@ -1,0 +1,115 @@
+"""Engine, sessions and the one place where a request's changes are committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+from isms.settings import Settings
+
+# The naming convention is set in isms/__init__.py, before any table exists.
+metadata: MetaData = SQLModel.metadata
+
+WRITE_OPTION = "isms_write"
+REGARDLESS_KEY = "isms_regardless"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself, so that write sessions can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers start with BEGIN IMMEDIATE: they queue on the lock instead of failing later
+        # with a stale snapshot, and the audit hash chain is appended by one writer at a time.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    """An engine for the configured database, with SQLite tuned for concurrent use."""
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, marked so that its transactions are write transactions."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def run_regardless(session: Session, work: Callable[[Session], None]) -> None:
+    """Do work once this session's transaction has ended, whether it committed or failed.
+
+    For what must be kept even when the request fails (a denial, a failed login): it runs in
+    a write transaction of its own after the main one, so it never waits on that one's lock.
+    """
+    session.info.setdefault(REGARDLESS_KEY, []).append(work)
+
+
+def _run_pending(session: Session, engine: Engine) -> None:
+    pending: list[Callable[[Session], None]] = session.info.pop(REGARDLESS_KEY, [])
+    if not pending:
+        return
+    actor = session.info.get("actor")
+    with Session(writer(engine), expire_on_commit=False) as own:
+        if actor is not None:
+            own.info["actor"] = actor
+        for work in pending:
+            work(own)
+        own.commit()
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A unit of work outside a request (CLI, jobs): commit on success, roll back on error."""
+    with Session(writer(engine) if write else engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _run_pending(session, engine)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: the only place that commits a request's changes."""
+    engine: Engine = request.app.state.engine
+    write = request.method not in SAFE_METHODS
+    with Session(writer(engine) if write else engine, expire_on_commit=False) as session:
+        session.info["request"] = request
+        try:
+            yield session
+            if write:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _run_pending(session, engine)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

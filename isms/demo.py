@@ -1,0 +1,132 @@
+"""The demo organisation of the city of Hannover, loaded idempotently by `isms demo`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from isms.audit.service import Actor, set_actor
+from isms.database import session_scope
+from isms.identity import service
+from isms.identity.auth import set_password
+from isms.identity.models import Department, Role
+from isms.identity.schemas import DepartmentCreate, UserCreate
+from isms.security import password_problem
+
+
+@dataclass(frozen=True)
+class DemoDepartment:
+    code: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: Role
+    departments: tuple[str, ...] = ()
+
+
+DEPARTMENTS = (
+    DemoDepartment(
+        "VT",
+        "Verkehr und Tiefbau",
+        "Verkehrsmanagementzentrale mit Verkehrsrechner, Lichtsignalanlagen und Detektoren",
+    ),
+    DemoDepartment(
+        "SE",
+        "Stadtentwässerung",
+        "Prozessleitsystem, Pumpwerke, Kanalnetz-Fernwirktechnik und Klärwerkssteuerung",
+    ),
+    DemoDepartment(
+        "FW",
+        "Feuerwehr",
+        "Leitstelle, Alarmierungsserver und Funk-Gateways der Feuerwehralarmierung",
+    ),
+    DemoDepartment("BA", "Bürgeramt", "Melde-, Pass- und Ausweiswesen, Bürgerservice"),
+    DemoDepartment(
+        "IUK",
+        "IuK und Rechenzentrum",
+        "Rechenzentrum, Netze, Verzeichnisdienst, E-Mail und Fileservices",
+    ),
+    DemoDepartment("PER", "Personal", "Personalverwaltung und -abrechnung"),
+)
+
+USERS = (
+    DemoUser("isb", "Informationssicherheitsbeauftragte (Demo)", Role.ISB),
+    DemoUser("dpo", "Datenschutzbeauftragter (Demo)", Role.DPO),
+    DemoUser("auditor", "Auditorin (Demo)", Role.AUDITOR),
+    DemoUser("admin", "Administration (Demo)", Role.ADMIN),
+    DemoUser("verkehr", "Fachbereich Verkehr und Tiefbau (Demo)", Role.DEPARTMENT, ("VT",)),
+    DemoUser("entwaesserung", "Stadtentwässerung (Demo)", Role.DEPARTMENT, ("SE",)),
+    DemoUser("feuerwehr", "Feuerwehr (Demo)", Role.DEPARTMENT, ("FW",)),
+    DemoUser("buergeramt", "Bürgeramt (Demo)", Role.DEPARTMENT, ("BA",)),
+    DemoUser("iuk", "IuK und Rechenzentrum (Demo)", Role.DEPARTMENT, ("IUK",)),
+    DemoUser("personal", "Personal (Demo)", Role.DEPARTMENT, ("PER",)),
+)
+
+
+@dataclass
+class DemoResult:
+    created_departments: int = 0
+    created_users: int = 0
+    password: str | None = None
+    password_generated: bool = False
+
+
+def _departments(session: Session) -> dict[str, Department]:
+    by_code: dict[str, Department] = {}
+    for spec in DEPARTMENTS:
+        department = session.scalars(
+            select(Department).where(col(Department.code) == spec.code)
+        ).first()
+        if department is None:
+            data = DepartmentCreate(code=spec.code, name=spec.name, description=spec.description)
+            department = service.create_department(session, data=data)
+        by_code[spec.code] = department
+    return by_code
+
+
+def load(engine: Engine, *, password: str | None = None) -> DemoResult:
+    """Create what is missing of the demo organisation; with a password, (re)set it for all."""
+    result = DemoResult()
+    if password is not None:
+        for spec in USERS:
+            problem = password_problem(password, spec.username)
+            if problem:
+                raise ValueError(problem)
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        existing = {d.code for d in session.scalars(select(Department))}
+        departments = _departments(session)
+        result.created_departments = len(set(departments) - existing)
+        for spec in USERS:
+            user = service.get_user_by_username(session, username=spec.username)
+            if user is None:
+                if password is None:
+                    password = secrets.token_urlsafe(12)
+                    result.password_generated = True
+                service.create_user(
+                    session,
+                    data=UserCreate(
+                        username=spec.username,
+                        full_name=spec.full_name,
+                        role=spec.role,
+                        department_ids=[
+                            departments[c].id for c in spec.departments if departments[c].id
+                        ],
+                        password=password,
+                        language="de",
+                    ),
+                )
+                result.created_users += 1
+            elif result.password_generated is False and password is not None:
+                set_password(user, password)
+                session.add(user)
+    result.password = password
+    return result

@@ -1,0 +1,1 @@
+"""Departments (Organisationseinheiten), users and their roles."""

@@ -1,0 +1,1 @@
+"""Server-rendered UI infrastructure: templates, language, CSRF, navigation, error pages."""

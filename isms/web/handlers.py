@@ -1,0 +1,112 @@
+"""One place that turns errors into answers: JSON under /api, a friendly page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from isms.errors import DomainError, TooManyRequests, Unauthorized
+from isms.i18n import translate
+from isms.identity.deps import LoginRequired
+from isms.web.render import render, request_language
+
+log = logging.getLogger("isms.errors")
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in {"/healthz", "/readyz", "/openapi.json"}
+
+
+def _answer(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    if is_api(request):
+        body: dict[str, Any] = {"error": code, "detail": message}
+        body.update(extra or {})
+        return JSONResponse(body, status_code=status, headers=headers)
+    context = {"status": status, "code": code, "message": message, "extra": extra or {}}
+    response = render(request, "errors/error.html", context, status_code=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, LoginRequired) and not is_api(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    message = translate(request_language(request), exc.message_key, **exc.params)
+    return _answer(request, exc.status_code, exc.code, message, headers=headers)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    language = request_language(request)
+    # Never echo the submitted input back: it may hold a password.
+    errors = [
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+    fields = ", ".join(".".join(e["loc"][1:] or e["loc"]) for e in errors)
+    message = translate(language, "error.validation", fields=fields)
+    return _answer(request, 422, "validation_error", message, extra={"errors": errors})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    message = translate(request_language(request), f"error.{code}")
+    return _answer(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = translate(request_language(request), "error.internal_error")
+    return _answer(request, 500, "internal_error", message)
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler on app."""
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)
