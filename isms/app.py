@@ -25,6 +25,7 @@ from isms.identity import views as identity_views
 from isms.identity.models import Department, Role, User
 from isms.settings import Settings, get_settings, resolve_secret_key
 from isms.web import handlers
+from isms.web.body_limit import BodyLimitMiddleware
 from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
@@ -84,12 +85,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
-        max_body_size=settings.max_request_bytes,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = resolve_secret_key(settings)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     handlers.install(app)
     for router in (

@@ -74,8 +74,10 @@ def _is_audited(obj: Any) -> bool:
 
 
 def _object_id(obj: Any) -> str:
-    identity = inspect(obj).identity or ()
-    return ",".join(str(part) for part in identity)
+    # In after_flush new rows have their primary key but not yet an identity key.
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in key)
 
 
 def _related_ids(obj: Any, key: str, values: Any) -> list[Any]:

@@ -20,8 +20,8 @@ class FormErrors:
 
     fields: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
-    def add(self, name: str, key: str, **params: Any) -> None:
-        self.fields.setdefault(name, (key, params))
+    def add(self, field_name: str, key: str, /, **params: Any) -> None:
+        self.fields.setdefault(field_name, (key, params))
 
     def __bool__(self) -> bool:
         return bool(self.fields)

@@ -1,0 +1,259 @@
+"""Every API route and page under every role: the expected 2xx/401/403/404, nothing else.
+
+A new route that is not listed here makes `test_every_route_is_in_the_matrix` fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from isms.database import session_scope
+from isms.identity.models import Role, User
+from isms.security import create_access_token
+from tests.conftest import SECRET
+from tests.factories import PASSWORD, make_department, make_user
+
+ROLES = ["anonymous", *[r.value for r in Role]]
+_n = itertools.count(1)
+
+
+@dataclass
+class World:
+    """The objects the routes are called with."""
+
+    users: dict[str, User]
+    own_department: int
+    other_department: int
+    engine: Engine
+
+    def fresh_user(self) -> int:
+        return make_user(self.engine, role=Role.AUDITOR).id or 0
+
+    def fresh_department(self) -> int:
+        return make_department(self.engine).id or 0
+
+
+@dataclass
+class Case:
+    method: str
+    path: str
+    expect: dict[str, int]
+    url: Callable[[World], str]
+    body: Callable[[World], dict[str, Any]] | None = None
+    form: Callable[[World, str], dict[str, str]] | None = None
+    roles_ok: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def allow(
+    ok: int, *roles: Role, anonymous: int = 401, others: int = 403, **special: int
+) -> dict[str, int]:
+    expect = {"anonymous": anonymous}
+    for role in Role:
+        expect[role.value] = ok if role in roles else others
+    expect.update(special)
+    return expect
+
+
+EVERYONE = tuple(Role)
+IDENTITY_READERS = (Role.ADMIN, Role.ISB, Role.AUDITOR)
+
+CASES = [
+    Case("GET", "/healthz", allow(200, *EVERYONE, anonymous=200), lambda w: "/healthz"),
+    Case("GET", "/readyz", allow(200, *EVERYONE, anonymous=200), lambda w: "/readyz"),
+    Case(
+        "POST",
+        "/api/v1/auth/token",
+        allow(200, *EVERYONE),
+        lambda w: "/api/v1/auth/token",
+        form=lambda w, role: {
+            "username": role if role != "anonymous" else "nobody",
+            "password": PASSWORD,
+        },
+    ),
+    Case("GET", "/api/v1/auth/me", allow(200, *EVERYONE), lambda w: "/api/v1/auth/me"),
+    Case("POST", "/api/v1/auth/logout", allow(204, *EVERYONE), lambda w: "/api/v1/auth/logout"),
+    Case(
+        "POST",
+        "/api/v1/auth/password",
+        allow(204, *EVERYONE),
+        lambda w: "/api/v1/auth/password",
+        body=lambda w: {
+            "current_password": PASSWORD,
+            "new_password": f"Neues-Passwort-{next(_n)}-x",
+        },
+    ),
+    Case("GET", "/api/v1/users", allow(200, *IDENTITY_READERS), lambda w: "/api/v1/users"),
+    Case(
+        "POST",
+        "/api/v1/users",
+        allow(201, Role.ADMIN),
+        lambda w: "/api/v1/users",
+        body=lambda w: {
+            "username": f"neu{next(_n)}",
+            "full_name": "Neu",
+            "role": "auditor",
+            "password": "Ein-gutes-Passwort-1",
+        },
+    ),
+    Case(
+        "GET",
+        "/api/v1/users/{user_id}",
+        allow(200, *IDENTITY_READERS),
+        lambda w: f"/api/v1/users/{w.fresh_user()}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/users/{user_id}",
+        allow(200, Role.ADMIN),
+        lambda w: f"/api/v1/users/{w.fresh_user()}",
+        body=lambda w: {"full_name": "Geändert"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/users/{user_id}",
+        allow(204, Role.ADMIN),
+        lambda w: f"/api/v1/users/{w.fresh_user()}",
+    ),
+    Case("GET", "/api/v1/departments", allow(200, *EVERYONE), lambda w: "/api/v1/departments"),
+    Case(
+        "POST",
+        "/api/v1/departments",
+        allow(201, Role.ADMIN),
+        lambda w: "/api/v1/departments",
+        body=lambda w: {"code": f"N{next(_n)}", "name": f"Neu {next(_n)}"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/departments/{department_id}",
+        allow(200, *EVERYONE, department=404),
+        lambda w: f"/api/v1/departments/{w.other_department}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/departments/{department_id}",
+        allow(200, Role.ADMIN),
+        lambda w: f"/api/v1/departments/{w.fresh_department()}",
+        body=lambda w: {"description": "neu"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/departments/{department_id}",
+        allow(204, Role.ADMIN),
+        lambda w: f"/api/v1/departments/{w.fresh_department()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/audit-events",
+        allow(200, Role.ISB, Role.AUDITOR),
+        lambda w: "/api/v1/audit-events",
+    ),
+]
+
+OWN_DEPARTMENT = Case(
+    "GET",
+    "/api/v1/departments/{department_id}",
+    allow(200, *EVERYONE),
+    lambda w: f"/api/v1/departments/{w.own_department}",
+)
+
+PAGES = {
+    "/": allow(200, *EVERYONE, anonymous=303),
+    "/account/password": allow(200, *EVERYONE, anonymous=303),
+    "/admin/users": allow(200, *IDENTITY_READERS, anonymous=303),
+    "/admin/users/new": allow(200, Role.ADMIN, anonymous=303),
+    "/admin/departments": allow(200, *IDENTITY_READERS, anonymous=303),
+    "/admin/departments/new": allow(200, Role.ADMIN, anonymous=303),
+    "/audit": allow(200, Role.ISB, Role.AUDITOR, anonymous=303),
+    "/login": allow(200, *EVERYONE, anonymous=200),
+    "/api/docs": allow(200, *EVERYONE, anonymous=200),
+}
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    own, other = (
+        make_department(engine, code="OWN", name="Eigene"),
+        make_department(engine, code="OTH", name="Andere"),
+    )
+    users = {
+        role.value: make_user(
+            engine,
+            role=role,
+            username=role.value,
+            departments=[own] if role is Role.DEPARTMENT else [],
+        )
+        for role in Role
+    }
+    return World(users, own.id or 0, other.id or 0, engine)
+
+
+def _headers(app: FastAPI, world: World, role: str) -> dict[str, str]:
+    if role == "anonymous":
+        return {}
+    with session_scope(world.engine, write=False) as session:
+        user = session.get(User, world.users[role].id)
+        assert user is not None
+        assert user.id is not None
+        version = user.token_version
+    token, _ = create_access_token(
+        user_id=user.id,
+        token_version=version,
+        key=SECRET,
+        issuer="isms",
+        audience="isms-api",
+        minutes=5,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str) -> int:
+    kwargs: dict[str, Any] = {"headers": _headers(app, world, role)}
+    if case.body:
+        kwargs["json"] = case.body(world)
+    if case.form:
+        kwargs["data"] = case.form(world, role)
+    response = client.request(case.method, case.url(world), **kwargs)
+    assert response.status_code < 500, response.text
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", [*CASES, OWN_DEPARTMENT], ids=lambda c: f"{c.method} {c.path}")
+def test_api_route_under_role(
+    client: TestClient, app: FastAPI, world: World, case: Case, role: str
+) -> None:
+    assert _call(client, app, world, case, role) == case.expect[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_page_under_role(
+    client: TestClient, app: FastAPI, world: World, path: str, role: str
+) -> None:
+    if role != "anonymous":
+        client.cookies.set("isms_token", _headers(app, world, role)["Authorization"].split()[1])
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == PAGES[path][role], response.text[:500]
+    if response.status_code == 303:
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
+    listed = {(c.method, c.path) for c in CASES}
+    routes = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    assert len(routes) >= 17
+    assert routes - listed == set(), "add the new routes to the role matrix"
+    assert listed - routes == set(), "the matrix lists routes that do not exist"
