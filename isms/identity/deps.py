@@ -70,6 +70,17 @@ def get_ui_user(request: Request, session: SessionDep) -> User:
         raise LoginRequired(exc.message_key) from exc
 
 
+def get_optional_ui_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user of a public page, or None."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return None
+    try:
+        return authenticate_token(request, session, token)
+    except Unauthorized:
+        return None
+
+
 def current_claims(request: Request) -> TokenClaims:
     claims: TokenClaims = request.state.claims
     return claims

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from isms.database import SessionDep
 from isms.i18n import LANGUAGES
-from isms.identity.deps import UiUser
+from isms.identity.deps import UiUser, get_optional_ui_user
 from isms.identity.models import Role, User
 from isms.web.forms import FormData, read_form
 from isms.web.render import LANG_COOKIE, render, secure_cookies
@@ -72,7 +72,9 @@ def switch_language(request: Request, form: Annotated[FormData, Depends(read_for
 
 
 @router.get("/api/docs")
-def api_reference(request: Request) -> Response:
+def api_reference(
+    request: Request, _user: Annotated[User | None, Depends(get_optional_ui_user)]
+) -> Response:
     """The OpenAPI description rendered as a plain page (no CDN, no script)."""
     spec = request.app.openapi()
     operations = []

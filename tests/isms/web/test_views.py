@@ -299,3 +299,14 @@ def test_oversized_streamed_bodies_are_refused_too(client: TestClient) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
+
+
+def test_the_api_reference_shows_the_logged_in_user(
+    client: TestClient, engine: Engine, login_ui
+) -> None:  # type: ignore[no-untyped-def]
+    make_user(engine, role=Role.ISB, username="isb", full_name="Frau ISB")
+    assert "Frau ISB" not in client.get("/api/docs").text
+    login_ui("isb")
+    page = client.get("/api/docs").text
+    assert "Frau ISB" in page
+    assert 'href="/audit"' in page
