@@ -30,6 +30,7 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from risk.assets import routes as asset_routes
 
 log = logging.getLogger("isms")
 
@@ -99,6 +100,8 @@ def create_app(
         identity_routes.users_router,
         identity_routes.departments_router,
         audit_routes.router,
+        asset_routes.router,
+        asset_routes.categories_router,
         web_router,
         identity_views.router,
         admin_views.router,

@@ -3,9 +3,13 @@
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
+from risk.assets.models import Asset, AssetCategory, AssetDependency
 
 __all__ = [
     "JOB_TABLE",
+    "Asset",
+    "AssetCategory",
+    "AssetDependency",
     "AuditEvent",
     "Department",
     "LoginThrottle",

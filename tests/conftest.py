@@ -144,3 +144,15 @@ def login_ui(client: TestClient):  # type: ignore[no-untyped-def]
         return client
 
     return _login
+
+
+@pytest.fixture
+def categories(engine: Engine) -> dict[str, int]:
+    """Category name -> id: the BSI's target-object vocabulary (from ../shared) plus our types."""
+    from isms.database import session_scope
+    from risk.assets.categories import import_vocabulary, list_categories
+
+    vocabulary = SHARED / "catalogs/bsi-stand-der-technik/target_object_categories.csv"
+    with session_scope(engine) as session:
+        import_vocabulary(session, vocabulary)
+        return {c.name: c.id or 0 for c in list_categories(session)}

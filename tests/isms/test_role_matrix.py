@@ -33,6 +33,31 @@ class World:
     own_department: int
     other_department: int
     engine: Engine
+    categories: dict[str, int]
+    own_asset: int = 0
+    other_asset: int = 0
+
+    def fresh_asset(self, department: int | None = None) -> int:
+        from tests.risk.assets.factories import make_asset
+
+        asset = make_asset(
+            self.engine,
+            category_id=self.categories["IT-Systeme"],
+            department_id=department or self.own_department,
+        )
+        return asset.id or 0
+
+    def edge(self) -> tuple[int, int]:
+        from isms.database import session_scope as scope
+        from risk.assets import graph
+        from risk.assets.models import Asset
+
+        a, b = self.fresh_asset(), self.fresh_asset()
+        with scope(self.engine) as session:
+            graph.add_dependency(
+                session, dependent=session.get(Asset, a), dependency=session.get(Asset, b)
+            )  # type: ignore[arg-type]
+        return a, b
 
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
@@ -65,6 +90,7 @@ def allow(
 
 EVERYONE = tuple(Role)
 IDENTITY_READERS = (Role.ADMIN, Role.ISB, Role.AUDITOR)
+ASSET_READERS = (Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT)
 
 CASES = [
     Case("GET", "/healthz", allow(200, *EVERYONE, anonymous=200), lambda w: "/healthz"),
@@ -156,6 +182,70 @@ CASES = [
         allow(200, Role.ISB, Role.AUDITOR),
         lambda w: "/api/v1/audit-events",
     ),
+    Case(
+        "GET",
+        "/api/v1/asset-categories",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/asset-categories",
+    ),
+    Case("GET", "/api/v1/assets", allow(200, *ASSET_READERS), lambda w: "/api/v1/assets"),
+    Case(
+        "POST",
+        "/api/v1/assets",
+        allow(201, Role.ISB, Role.DEPARTMENT),
+        lambda w: "/api/v1/assets",
+        body=lambda w: {
+            "short_id": f"N-{next(_n)}",
+            "name": "Neu",
+            "department_id": w.own_department,
+            "category_id": w.categories["IT-Systeme"],
+        },
+    ),
+    Case(
+        "POST",
+        "/api/v1/assets/recalculate",
+        allow(200, Role.ISB),
+        lambda w: "/api/v1/assets/recalculate",
+    ),
+    Case(
+        "GET",
+        "/api/v1/assets/{asset_id}",
+        allow(200, *ASSET_READERS, department=404),
+        lambda w: f"/api/v1/assets/{w.other_asset}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/assets/{asset_id}",
+        allow(200, Role.ISB, Role.DEPARTMENT),
+        lambda w: f"/api/v1/assets/{w.fresh_asset()}",
+        body=lambda w: {"location": "Rechenzentrum 2"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/assets/{asset_id}",
+        allow(204, Role.ISB),
+        lambda w: f"/api/v1/assets/{w.fresh_asset()}",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/assets/{asset_id}/protection",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/assets/{w.fresh_asset()}/protection",
+        body=lambda w: {"availability": {"level": "hoch", "justification": "Begründung"}},
+    ),
+    Case(
+        "POST",
+        "/api/v1/assets/{asset_id}/dependencies",
+        allow(201, Role.ISB),
+        lambda w: f"/api/v1/assets/{w.fresh_asset()}/dependencies",
+        body=lambda w: {"dependency_id": w.fresh_asset()},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/assets/{asset_id}/dependencies/{dependency_id}",
+        allow(204, Role.ISB),
+        lambda w: "/api/v1/assets/{}/dependencies/{}".format(*w.edge()),
+    ),
 ]
 
 OWN_DEPARTMENT = Case(
@@ -163,6 +253,19 @@ OWN_DEPARTMENT = Case(
     "/api/v1/departments/{department_id}",
     allow(200, *EVERYONE),
     lambda w: f"/api/v1/departments/{w.own_department}",
+)
+OWN_ASSET = Case(
+    "GET",
+    "/api/v1/assets/{asset_id}",
+    allow(200, *ASSET_READERS),
+    lambda w: f"/api/v1/assets/{w.own_asset}",
+)
+OTHER_ASSET_EDIT = Case(
+    "PATCH",
+    "/api/v1/assets/{asset_id}",
+    allow(200, Role.ISB, department=404),
+    lambda w: f"/api/v1/assets/{w.other_asset}",
+    body=lambda w: {"location": "X"},
 )
 
 PAGES = {
@@ -179,7 +282,7 @@ PAGES = {
 
 
 @pytest.fixture
-def world(engine: Engine) -> World:
+def world(engine: Engine, categories: dict[str, int]) -> World:
     own, other = (
         make_department(engine, code="OWN", name="Eigene"),
         make_department(engine, code="OTH", name="Andere"),
@@ -193,7 +296,9 @@ def world(engine: Engine) -> World:
         )
         for role in Role
     }
-    return World(users, own.id or 0, other.id or 0, engine)
+    world = World(users, own.id or 0, other.id or 0, engine, categories)
+    world.own_asset, world.other_asset = world.fresh_asset(), world.fresh_asset(other.id)
+    return world
 
 
 def _headers(app: FastAPI, world: World, role: str) -> dict[str, str]:
@@ -227,7 +332,11 @@ def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str)
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("case", [*CASES, OWN_DEPARTMENT], ids=lambda c: f"{c.method} {c.path}")
+@pytest.mark.parametrize(
+    "case",
+    [*CASES, OWN_DEPARTMENT, OWN_ASSET, OTHER_ASSET_EDIT],
+    ids=lambda c: f"{c.method} {c.path}",
+)
 def test_api_route_under_role(
     client: TestClient, app: FastAPI, world: World, case: Case, role: str
 ) -> None:
