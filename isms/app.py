@@ -30,7 +30,9 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from risk.assets import exchange_views
 from risk.assets import routes as asset_routes
+from risk.assets import views as asset_views
 
 log = logging.getLogger("isms")
 
@@ -53,6 +55,7 @@ def _kernel_widget(session: Session, user: User) -> dict[str, Any]:
 def _register_ui() -> None:
     everyone = set(Role)
     register_nav("nav.dashboard", "/", everyone)
+    register_nav("nav.assets", "/assets", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
     register_nav("nav.departments", "/admin/departments", {Role.ADMIN, Role.ISB, Role.AUDITOR})
     register_nav("nav.audit", "/audit", {Role.ISB, Role.AUDITOR})
@@ -100,12 +103,15 @@ def create_app(
         identity_routes.users_router,
         identity_routes.departments_router,
         audit_routes.router,
+        exchange_views.api,
         asset_routes.router,
         asset_routes.categories_router,
         web_router,
         identity_views.router,
         admin_views.router,
         audit_views.router,
+        exchange_views.pages,
+        asset_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -33,8 +33,11 @@ def normalise_language(value: str | None, default: str = DEFAULT_LANGUAGE) -> st
 
 def translate(language: str, key: str, /, **params: Any) -> str:
     """The message for key in language, falling back to German, then to the key itself."""
-    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    messages = catalogue(language)
+    text = messages.get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     if params:
+        # A parameter that is itself a message key (e.g. "grundwert.integrity") is translated too.
+        params = {k: messages.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

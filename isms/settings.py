@@ -29,6 +29,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("./data")
+    catalog_dir: Path | None = None
     database_url: str | None = None
     secret_key: SecretStr | None = None
     token_issuer: str = "isms"  # noqa: S105

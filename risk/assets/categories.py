@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ from risk.assets.models import AssetCategory
 VOCABULARY_FILE = "target_object_categories.csv"
 VOCABULARY_URL = (
     "https://raw.githubusercontent.com/BSI-Bund/Stand-der-Technik-Bibliothek/main/"
-    "Dokumentation/Zielobjekte/target_object_categories.csv"
+    "Dokumentation/namespaces/target_object_categories.csv"
 )
+SHARED_SUBDIR = Path("shared/catalogs/bsi-stand-der-technik")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_COLUMNS = {"Zielobjekt", "UUID", "ChildOfUUID"}
 
 
@@ -115,6 +118,35 @@ def import_vocabulary(session: Session, source: Path | bytes) -> int:
     """Import the vocabulary from a file path or its bytes."""
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     return upsert_categories(session, parse_vocabulary(data))
+
+
+def locate_vocabulary(catalog_dir: Path | None) -> Path | None:
+    """The vocabulary file: in ISMS_CATALOG_DIR, else in a shared/ folder beside the project."""
+    candidates = [catalog_dir / VOCABULARY_FILE] if catalog_dir else []
+    candidates += [
+        base.parent / SHARED_SUBDIR / VOCABULARY_FILE for base in (PROJECT_ROOT, Path.cwd())
+    ]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def fetch(url: str, *, timeout: float = 30, limit: int = 20 * 1024 * 1024) -> bytes:
+    """Download a catalog file over https (size-limited)."""
+    if not url.startswith("https://"):
+        raise InvalidInput("error.download_https_only", url=url)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https checked)
+            data: bytes = response.read(limit + 1)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput("error.download_failed", url=url, reason=str(exc)[:200]) from exc
+    if len(data) > limit:
+        raise InvalidInput("error.download_too_large", url=url)
+    return data
+
+
+def import_default_vocabulary(session: Session, catalog_dir: Path | None) -> int:
+    """Import from a local copy when there is one, else from the BSI's published file."""
+    path = locate_vocabulary(catalog_dir)
+    return import_vocabulary(session, path if path else fetch(VOCABULARY_URL))
 
 
 def list_categories(session: Session) -> list[AssetCategory]:

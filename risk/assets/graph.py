@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
 from isms.audit.service import record
-from isms.errors import Conflict
+from isms.errors import Conflict, NotFound
 from risk.assets.levels import (
     Level,
     NodeAssessment,
@@ -102,6 +102,20 @@ def add_dependency(
     session.add(edge)
     session.flush()
     recalculate(session, start=[dependency.id])
+    return edge
+
+
+def get_edge(session: Session, *, dependent_id: int, dependency_id: int) -> AssetDependency:
+    edge = session.scalars(
+        select(AssetDependency).where(
+            col(AssetDependency.dependent_id) == dependent_id,
+            col(AssetDependency.dependency_id) == dependency_id,
+        )
+    ).first()
+    if edge is None:
+        raise NotFound(
+            "error.dependency_not_found", dependent=dependent_id, dependency=dependency_id
+        )
     return edge
 
 

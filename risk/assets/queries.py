@@ -91,7 +91,12 @@ def _edges(session: Session, *, column: str, asset_id: int, other: str) -> list[
         .order_by(col(Asset.short_id))
     )
     return [
-        DependencyRead(id=edge.id or 0, asset=ref(asset), description=edge.description)
+        DependencyRead(
+            id=edge.id or 0,
+            asset=ref(asset),
+            description=edge.description,
+            level=term(asset.max_level),
+        )
         for edge, asset in session.execute(query)
     ]
 

@@ -3,18 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
-from sqlmodel import col
 
 from isms.database import SessionDep
-from isms.errors import NotFound
 from isms.identity.deps import deny, department_scope
 from isms.identity.models import Role
 from isms.pagination import PageDep, PageRead
 from risk.assets import categories, graph, queries, service
 from risk.assets.deps import AssetEditor, AssetReader, StructureAnalyst
 from risk.assets.levels import GRUNDWERTE, Level
-from risk.assets.models import AssetDependency, KritisSector
+from risk.assets.models import KritisSector
 from risk.assets.schemas import (
     AssetCreate,
     AssetDetail,
@@ -143,14 +140,7 @@ def add_dependency(
 def remove_dependency(
     session: SessionDep, _: StructureAnalyst, asset_id: int, dependency_id: int
 ) -> Response:
-    edge = session.scalars(
-        select(AssetDependency).where(
-            col(AssetDependency.dependent_id) == asset_id,
-            col(AssetDependency.dependency_id) == dependency_id,
-        )
-    ).first()
-    if edge is None:
-        raise NotFound("error.dependency_not_found", dependent=asset_id, dependency=dependency_id)
+    edge = graph.get_edge(session, dependent_id=asset_id, dependency_id=dependency_id)
     graph.remove_dependency(session, edge=edge)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -147,6 +147,9 @@ class DependencyRead(BaseModel):
     id: int
     asset: AssetRef
     description: str
+    level: LevelTerm | None = Field(
+        default=None, description="Highest of C/I/A of the other object"
+    )
 
 
 class ChainLink(BaseModel):

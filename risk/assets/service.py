@@ -222,9 +222,11 @@ def _assess(session: Session, asset: Asset, assessments: dict[str, ProtectionInp
         inherited = getattr(asset, f"{p}_inherited")
         problem = override_problem(level, value.override, Level(inherited) if inherited else None)
         if problem:
-            raise InvalidInput(problem, grundwert=grundwert, field=grundwert)
+            raise InvalidInput(problem, grundwert=f"grundwert.{grundwert}", field=grundwert)
         if value.override is not None and len(value.justification.strip()) < 10:
-            raise InvalidInput("error.override_needs_reason", grundwert=grundwert, field=grundwert)
+            raise InvalidInput(
+                "error.override_needs_reason", grundwert=f"grundwert.{grundwert}", field=grundwert
+            )
         setattr(asset, f"{p}_assessed", int(level) if level else None)
         setattr(asset, f"{p}_override", value.override.value if value.override else None)
         setattr(asset, f"{p}_justification", value.justification.strip())
@@ -240,8 +242,8 @@ def assess(session: Session, *, asset: Asset, data: ProtectionUpdate) -> Asset:
     assessments = {g: getattr(data, g) for g in GRUNDWERTE if getattr(data, g) is not None}
     if not assessments:
         raise InvalidInput("error.nothing_to_change")
-    graph.recalculate(session, start=[asset.id or 0])
-    session.refresh(asset)
+    # Inherited values are current: every change that can alter them recalculates in its own
+    # transaction, so the override can be checked against them directly.
     _assess(session, asset, assessments)
     graph.recalculate(session, start=[asset.id or 0])
     session.refresh(asset)

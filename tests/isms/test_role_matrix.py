@@ -74,6 +74,7 @@ class Case:
     url: Callable[[World], str]
     body: Callable[[World], dict[str, Any]] | None = None
     form: Callable[[World, str], dict[str, str]] | None = None
+    files: Callable[[World], dict[str, tuple[str, bytes]]] | None = None
     roles_ok: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +92,9 @@ def allow(
 EVERYONE = tuple(Role)
 IDENTITY_READERS = (Role.ADMIN, Role.ISB, Role.AUDITOR)
 ASSET_READERS = (Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT)
+IMPORT_CSV = "Kennung;Name;Kategorie;Organisationseinheit\r\nNEU-1;Neu;IT-Systeme;OWN\r\n".encode(
+    "utf-8-sig"
+)
 
 CASES = [
     Case("GET", "/healthz", allow(200, *EVERYONE, anonymous=200), lambda w: "/healthz"),
@@ -246,6 +250,19 @@ CASES = [
         allow(204, Role.ISB),
         lambda w: "/api/v1/assets/{}/dependencies/{}".format(*w.edge()),
     ),
+    Case(
+        "GET",
+        "/api/v1/assets/export",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/assets/export",
+    ),
+    Case(
+        "POST",
+        "/api/v1/assets/import",
+        allow(200, Role.ISB),
+        lambda w: "/api/v1/assets/import",
+        files=lambda w: {"file": ("a.csv", IMPORT_CSV)},
+    ),
 ]
 
 OWN_DEPARTMENT = Case(
@@ -278,6 +295,12 @@ PAGES = {
     "/audit": allow(200, Role.ISB, Role.AUDITOR, anonymous=303),
     "/login": allow(200, *EVERYONE, anonymous=200),
     "/api/docs": allow(200, *EVERYONE, anonymous=200),
+    "/assets": allow(200, *ASSET_READERS, anonymous=303),
+    "/assets/protection": allow(200, *ASSET_READERS, anonymous=303),
+    "/assets/new": allow(200, Role.ISB, Role.DEPARTMENT, anonymous=303),
+    "/assets/import": allow(200, Role.ISB, anonymous=303),
+    "/assets/export.csv": allow(200, *ASSET_READERS, anonymous=303),
+    "/assets/export.xlsx": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 
@@ -326,6 +349,8 @@ def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str)
         kwargs["json"] = case.body(world)
     if case.form:
         kwargs["data"] = case.form(world, role)
+    if case.files:
+        kwargs["files"] = case.files(world)
     response = client.request(case.method, case.url(world), **kwargs)
     assert response.status_code < 500, response.text
     return response.status_code
