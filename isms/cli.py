@@ -103,6 +103,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from isms import demo
+    from isms.errors import DomainError
     from isms.migrations import upgrade
 
     engine = _engine()
@@ -119,6 +120,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("users: " + ", ".join(u.username for u in demo.USERS))
     if result.password_generated:
         print(f"password of the new demo users (shown only now): {result.password}")
+    try:
+        created = demo.load_assets(engine, catalog_dir=get_settings().catalog_dir)
+    except DomainError as exc:
+        print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
+        return 2
+    print(f"information domain of the city: {created} target objects created")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -130,3 +131,77 @@ def load(engine: Engine, *, password: str | None = None) -> DemoResult:
                 session.add(user)
     result.password = password
     return result
+
+
+def load_assets(engine: Engine, *, catalog_dir: Path | None = None) -> int:
+    """Add the demo information domain (idempotent); returns the number of assets created."""
+    from risk.assets import demo as data
+    from risk.assets import graph
+    from risk.assets import service as assets
+    from risk.assets.categories import import_default_vocabulary, list_categories
+    from risk.assets.models import Asset
+    from risk.assets.schemas import AssetCreate, ProtectionInput, ProtectionUpdate
+
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        import_default_vocabulary(session, catalog_dir)
+        categories = {c.name: c.id for c in list_categories(session)}
+        departments = {d.code: d.id for d in session.scalars(select(Department))}
+        created: dict[str, int] = {}
+        for spec in data.ASSETS:
+            if assets.get_by_short_id(session, short_id=spec.short_id):
+                continue
+            asset = assets.create(
+                session,
+                scope=None,
+                data=AssetCreate(
+                    short_id=spec.short_id,
+                    name=spec.name,
+                    category_id=categories[spec.category],
+                    department_id=departments[spec.department],
+                    responsible=spec.responsible,
+                    description=spec.description,
+                    location=spec.location,
+                    quantity=spec.quantity,
+                    tags=list(spec.tags),
+                    kritis_sector=spec.kritis_sector,
+                    kritis_critical=spec.kritis_critical,
+                ),
+            )
+            created[spec.short_id] = asset.id or 0
+        if not created:
+            return 0
+        by_short = {
+            a.short_id: a
+            for a in session.scalars(
+                select(Asset).where(
+                    col(Asset.short_id).in_([spec.short_id for spec in data.ASSETS])
+                )
+            )
+        }
+        for dependent, dependency in data.DEPENDENCIES:
+            if dependent in created or dependency in created:
+                graph.add_dependency(
+                    session, dependent=by_short[dependent], dependency=by_short[dependency]
+                )
+        # Own assessments first, then the deviations, which are checked against what is inherited.
+        for with_override in (False, True):
+            for spec in data.ASSETS:
+                values = {
+                    g: getattr(spec, g) for g in ("confidentiality", "integrity", "availability")
+                }
+                chosen = {
+                    g: ProtectionInput(
+                        level=v.level.term,
+                        override=v.override,
+                        justification=v.justification,
+                        scenarios=list(v.scenarios),
+                    )
+                    for g, v in values.items()
+                    if v is not None and (v.override is not None) == with_override
+                }
+                if chosen and spec.short_id in created:
+                    assets.assess(
+                        session, asset=by_short[spec.short_id], data=ProtectionUpdate(**chosen)
+                    )
+        return len(created)
