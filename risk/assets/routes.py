@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from isms.database import SessionDep
 from isms.identity.deps import deny, department_scope
@@ -38,6 +38,9 @@ def asset_filter(
     kritis_sector: KritisSector | None = None,
     q: Text = None,
     tag: Text = None,
+    overridden: Annotated[
+        bool | None, Query(description="Some value deviates (Kumulations-/Verteilungseffekt)")
+    ] = None,
 ) -> service.AssetFilter:
     return service.AssetFilter(
         category_id=category_id,
@@ -48,6 +51,7 @@ def asset_filter(
         kritis_sector=kritis_sector,
         q=q or None,
         tag=tag or None,
+        overridden=overridden,
     )
 
 
@@ -56,16 +60,8 @@ def list_assets(
     session: SessionDep,
     user: AssetReader,
     page: PageDep,
-    category_id: int | None = None,
-    department_id: int | None = None,
-    level: Annotated[LevelTerm | None, Query(description="Highest of C/I/A equals")] = None,
-    min_level: Annotated[LevelTerm | None, Query(description="Highest of C/I/A at least")] = None,
-    kritis: Annotated[bool | None, Query(description="Critical facility (KRITIS)")] = None,
-    kritis_sector: KritisSector | None = None,
-    q: Text = None,
-    tag: Text = None,
+    flt: Annotated[service.AssetFilter, Depends(asset_filter)],
 ) -> PageRead[AssetRead]:
-    flt = asset_filter(category_id, department_id, level, min_level, kritis, kritis_sector, q, tag)
     result, sources = service.list_(session, page=page, flt=flt, scope=department_scope(user))
     items = [queries.to_read(r.asset, r.category, r.department, sources) for r in result.items]
     return PageRead(items=items, total=result.total)

@@ -44,6 +44,7 @@ class AssetFilter:
     kritis_sector: KritisSector | None = None
     q: str | None = None
     tag: str | None = None
+    overridden: bool | None = None  # some Grundwert deviates by Kumulations-/Verteilungseffekt
 
 
 def _filtered(query: Any, flt: AssetFilter, scope: set[int] | None) -> Any:
@@ -61,6 +62,9 @@ def _filtered(query: Any, flt: AssetFilter, scope: set[int] | None) -> Any:
         query = query.where(col(Asset.kritis_critical) == flt.kritis)
     if flt.kritis_sector is not None:
         query = query.where(col(Asset.kritis_sector) == flt.kritis_sector)
+    if flt.overridden is not None:
+        deviates = or_(*(col(getattr(Asset, f"{p}_override")).is_not(None) for p in "cia"))
+        query = query.where(deviates if flt.overridden else ~deviates)
     if flt.tag:
         query = query.where(func.lower(col(Asset.tags)).like(f"%{flt.tag.lower()}%"))
     if flt.q:

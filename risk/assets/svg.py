@@ -77,7 +77,7 @@ def dependency_svg(
             )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="dependency-graph" '
-        f'role="img" aria-labelledby="graph-title graph-desc">'
+        f'role="group" aria-labelledby="graph-title" aria-describedby="graph-desc">'
         f'<title id="graph-title">{escape(title)}</title><desc id="graph-desc">{escape(description)}</desc>'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head"/></marker></defs>'

@@ -44,7 +44,7 @@ def _choices(session: Session, user: User) -> dict[str, Any]:
 def _filter_from_query(request: Request) -> tuple[service.AssetFilter, dict[str, str]]:
     params = {
         k: request.query_params.get(k, "")
-        for k in ("q", "category_id", "department_id", "level", "kritis")
+        for k in ("q", "category_id", "department_id", "level", "kritis", "overridden")
     }
 
     def number(key: str) -> int | None:
@@ -61,6 +61,7 @@ def _filter_from_query(request: Request) -> tuple[service.AssetFilter, dict[str,
         department_id=number("department_id"),
         level=level,
         kritis=kritis,
+        overridden={"ja": True, "nein": False}.get(params["overridden"]),
         q=params["q"][:100] or None,
     )
     return flt, params

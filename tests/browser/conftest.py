@@ -112,10 +112,12 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
 
 @pytest.fixture
 def demo(engine: Engine) -> str:
-    """The demo organisation (departments VT, SE, ...; users isb, dpo, ...); yields its password."""
+    """The demo organisation (departments VT, SE, ...; users isb, dpo, ...) and its information
+    domain (69 target objects, vocabulary from ../shared); yields the password."""
     from isms import demo as demo_data
 
     demo_data.load(engine, password=DEMO_PASSWORD)
+    demo_data.load_assets(engine, catalog_dir=ROOT.parent / "shared/catalogs/bsi-stand-der-technik")
     return DEMO_PASSWORD
 
 

@@ -30,6 +30,7 @@ NAV_BY_ROLE = {  # the demo user of each role and the kernel pages in its naviga
     "admin": {"/", "/admin/users", "/admin/departments"},
     "verkehr": {"/"},
 }
+ASSET_EDITORS = {"isb", "verkehr"}
 SCREENSHOT = "/tmp/isms-dashboard.png"  # noqa: S108  (a fixed path for humans to look at)
 
 
@@ -90,6 +91,14 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         pages += ["/admin/users/new", "/admin/departments/new"]
         pages.append(_first_edit_link(page, "/admin/departments"))
         pages.append(_first_edit_link(page, "/admin/users"))
+    if "/assets" in nav:
+        # The register, one object's detail page (with its dependency graph) and the overview.
+        detail = _first_edit_link(page, "/assets")
+        pages += ["/assets?level=sehr+hoch&kritis=ja", "/assets/protection", detail]
+        if username in ASSET_EDITORS:
+            pages += ["/assets/new", f"{detail}/edit"]
+        if username == "isb":
+            pages += [f"{detail}/protection", "/assets/import"]
 
     problems: list[str] = []
     for href in pages:

@@ -117,6 +117,22 @@ def test_list_filters_sort_and_paginate(client: TestClient, setup: dict) -> None
     assert ids("kritis=true") == ["X-5"]
     assert ids("q=system%204") == ["X-4"]
     assert ids("sort=-short_id&limit=2&offset=1") == ["X-4", "X-3"]
+
+    # X-1 inherits integrity "hoch" from X-0; raised by Kumulationseffekt it shows as a deviation.
+    x0, x1 = (client.get(f"/api/v1/assets?q=X-{n}", headers=isb).json()["items"][0] for n in (0, 1))
+    edge = {"dependency_id": x1["id"]}
+    assert client.post(f"/api/v1/assets/{x0['id']}/dependencies", headers=isb, json=edge).is_success
+    raised = {
+        "level": "sehr hoch",
+        "override": "kumulationseffekt",
+        "justification": "viele Systeme",
+    }
+    response = client.put(
+        f"/api/v1/assets/{x1['id']}/protection", headers=isb, json={"integrity": raised}
+    )
+    assert response.status_code == 200, response.text
+    assert ids("overridden=true") == ["X-1"]
+    assert "X-1" not in ids("overridden=false") and len(ids("overridden=false")) == 5
     assert client.get("/api/v1/assets?level=extrem", headers=isb).status_code == 422
     assert client.get("/api/v1/assets?sort=password", headers=isb).status_code == 400
 
