@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, literal, select, true
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
@@ -30,23 +32,46 @@ COMPUTED = [f"{p}_{part}" for p in PREFIXES for part in ("inherited", "level", "
 ]
 
 
-def _descendants(start: Iterable[int]) -> Select[Any]:
-    """Everything the start assets depend on, directly or indirectly (recursive query)."""
+def _descendants(start: Iterable[int], *, dialect: str = "sqlite") -> Select[Any]:
+    """Everything the start assets depend on, directly or indirectly (recursive query).
+
+    On PostgreSQL the recursive step is a LATERAL subquery: the planner cannot estimate the
+    working table and would otherwise scan every edge on each level (15 ms instead of 1 ms at
+    40,000 edges). SQLite has no LATERAL and walks the index by itself.
+    """
     starts = list(start)
     cte = (
         select(_D.c.dependency_id.label("id"))
         .where(_D.c.dependent_id.in_(starts))
         .cte("below", recursive=True)
     )
-    cte = cte.union(select(_D.c.dependency_id).join(cte, _D.c.dependent_id == cte.c.id))
+    if dialect == "postgresql":
+        step = (
+            select(_D.c.dependency_id.label("id"))
+            .where(_D.c.dependent_id == cte.c.id)
+            .offset(0)  # keeps the subquery (and its index scan) from being flattened
+            .lateral("step")
+        )
+        cte = cte.union(select(step.c.id).select_from(cte.join(step, true())))
+    else:
+        cte = cte.union(select(_D.c.dependency_id).join(cte, _D.c.dependent_id == cte.c.id))
     return select(cte.c.id)
+
+
+def _dialect(session: OrmSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def descendant_ids(session: OrmSession, start: Iterable[int]) -> set[int]:
+    """The ids of everything the start assets depend on, directly or indirectly."""
+    return set(session.scalars(_descendants(start, dialect=_dialect(session))))
 
 
 def find_cycle(session: OrmSession, *, dependent_id: int, dependency_id: int) -> list[int] | None:
     """The cycle that `dependent depends on dependency` would close, as asset ids, or None."""
     if dependent_id == dependency_id:
         return [dependent_id, dependent_id]
-    below = set(session.scalars(_descendants([dependency_id])))
+    below = descendant_ids(session, [dependency_id])
     if dependent_id not in below:
         return None
     nodes = below | {dependency_id}
@@ -163,42 +188,82 @@ _COLUMNS = (
 )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while tens of thousands of short-lived rows and tuples
+    are made: its full passes grow with the heap and made a 10,000-asset run 50 % slower, and
+    superlinear. Nothing made here forms reference cycles; plain reference counting frees it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def recalculate(session: OrmSession, *, start: Iterable[int] | None = None) -> int:
     """Recompute inherited levels: everything (start=None) or the start assets and all below them.
 
     Runs in the caller's transaction; returns the number of assets whose values changed.
     """
     session.flush()
+    with _gc_paused():
+        return _recalculate(session, start)
+
+
+def _recalculate(session: OrmSession, start: Iterable[int] | None) -> int:
     if start is None:
         rows = session.execute(select(*_COLUMNS)).mappings().all()
         edges = [tuple(e) for e in session.execute(select(_D.c.dependent_id, _D.c.dependency_id))]
         fixed: dict[str, dict[int, Level | None]] = {p: {} for p in PREFIXES}
     else:
         starts = list(start)
-        affected = set(starts) | set(session.scalars(_descendants(starts)))
-        rows = session.execute(select(*_COLUMNS).where(_T.c.id.in_(affected))).mappings().all()
+        affected = set(starts) | descendant_ids(session, starts)
+        dialect = _dialect(session)
+        rows = (
+            session.execute(select(*_COLUMNS).where(_among(_T.c.id, affected, dialect)))
+            .mappings()
+            .all()
+        )
         edges = [
-            tuple(e)
-            for e in session.execute(
+            (dependent, dependency)
+            for dependent, dependency in session.execute(
                 select(_D.c.dependent_id, _D.c.dependency_id).where(
-                    _D.c.dependency_id.in_(affected)
+                    _among(_D.c.dependency_id, affected, dialect)
                 )
             )
         ]
+        # Objects outside the affected set that depend on it keep their levels and pass them on.
         outside = {dependent for dependent, _ in edges if dependent not in affected}
-        fixed = _outside_levels(session, outside)
+        fixed = _outside_levels(session, outside, dialect)
     return _apply(session, rows, edges, fixed)
 
 
-def _outside_levels(session: OrmSession, ids: set[int]) -> dict[str, dict[int, Level | None]]:
+def _among(column: Any, ids: set[int], dialect: str) -> Any:
+    """column IN ids; on PostgreSQL as one array parameter (= ANY), which plans as an index scan
+    where a list of hundreds of parameters made it scan the table."""
+    if dialect == "postgresql":
+        return column == any_(literal(sorted(ids), ARRAY(Integer)))
+    return column.in_(ids)
+
+
+_LEVEL: dict[int | None, Level | None] = {None: None, **{int(level): level for level in Level}}
+
+
+def _outside_levels(
+    session: OrmSession, ids: set[int], dialect: str
+) -> dict[str, dict[int, Level | None]]:
     fixed: dict[str, dict[int, Level | None]] = {p: {} for p in PREFIXES}
     if not ids:
         return fixed
+    c, i, a = fixed["c"], fixed["i"], fixed["a"]
     columns = [_T.c.id] + [_T.c[f"{p}_level"] for p in PREFIXES]
-    for row in session.execute(select(*columns).where(_T.c.id.in_(ids))).mappings():
-        for p in PREFIXES:
-            value = row[f"{p}_level"]
-            fixed[p][row["id"]] = Level(value) if value else None
+    for asset_id, c_level, i_level, a_level in session.execute(
+        select(*columns).where(_among(_T.c.id, ids, dialect))
+    ):
+        c[asset_id], i[asset_id], a[asset_id] = _LEVEL[c_level], _LEVEL[i_level], _LEVEL[a_level]
     return fixed
 
 
