@@ -13,7 +13,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from isms.i18n import catalogue, translate
-from risk.assets import tabular
 from risk.assets.levels import DamageScenario, Level, Override
 from risk.assets.models import KritisSector, LifecycleStatus
 from risk.assets.tabular import (
@@ -24,6 +23,8 @@ from risk.assets.tabular import (
     RowError,
     column_headers,
     parse_table,
+    parsing,
+    reading,
     write_csv,
     write_xlsx,
 )
@@ -495,7 +496,7 @@ def test_an_old_binary_excel_file_is_unreadable() -> None:
 
 
 def test_a_workbook_that_unpacks_too_much_is_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tabular, "MAX_UNPACKED", 1000)
+    monkeypatch.setattr(reading, "MAX_UNPACKED", 1000)
     unreadable(write_xlsx(sample_rows()))
 
 
@@ -525,7 +526,7 @@ def test_unknown_columns_do_not_hide_the_errors_of_the_rows() -> None:
 
 
 def test_more_than_the_maximum_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    monkeypatch.setattr(parsing, "MAX_ROWS", 3)
     assert parse_csv("A;n;c;d", "B;n;c;d", "C;n;c;d").errors == []
     result = parse_csv("A;n;c;d", "", "B;n;c;d", "C;n;c;d", "D;n;c;d")
     assert result.rows == []
@@ -533,7 +534,7 @@ def test_more_than_the_maximum_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_real_row_limit_is_fifty_thousand() -> None:
-    assert tabular.MAX_ROWS == 50_000
+    assert parsing.MAX_ROWS == 50_000
     lines = "".join(f"Z{n};n;c;d\r\n" for n in range(50_001))
     result = parse_table((REQUIRED_DE + "\r\n" + lines).encode())
     assert keys(result) == [(0, "", "error.import.too_many_rows")]
