@@ -13,6 +13,11 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 import isms.models  # noqa: F401  (registers every table)
+from controls.catalogs import routes as catalog_routes
+from controls.check import modelling
+from controls.check import routes as check_routes
+from controls.evidence import routes as evidence_routes
+from controls.soa import routes as soa_routes
 from frontend import STATIC_DIR
 from isms import __version__, scheduler
 from isms.audit import routes as audit_routes
@@ -106,6 +111,10 @@ def create_app(
         exchange_views.api,
         asset_routes.router,
         asset_routes.categories_router,
+        catalog_routes.router,
+        check_routes.router,
+        evidence_routes.router,
+        soa_routes.router,
         web_router,
         identity_views.router,
         admin_views.router,
@@ -116,6 +125,7 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _register_ui()
+    modelling.subscribe()  # modelling follows changes of the asset register
     return app
 
 

@@ -1,4 +1,4 @@
-"""The `isms` command: serve, migrate, createuser, demo, audit verify, scheduler."""
+"""The `isms` command: serve, migrate, createuser, demo, catalog, model, audit verify, scheduler."""
 
 from __future__ import annotations
 
@@ -129,6 +129,100 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_source(source: str) -> bytes:
+    from pathlib import Path
+
+    from isms.download import fetch
+
+    if source.startswith("https://"):
+        return fetch(source, limit=50 * 1024 * 1024)
+    return Path(source).read_bytes()
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from controls.catalogs import official
+    from controls.catalogs import service as catalogs
+    from controls.check import modelling
+    from isms.audit.service import Actor, set_actor
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from isms.migrations import upgrade
+
+    sources = list(args.sources)
+    if args.official:
+        sources += [f.url for f in official.OFFICIAL]
+    if args.from_dir:
+        folder = Path(args.from_dir)
+        sources += [str(folder / name) for name in official.LOCAL_NAMES]
+    if not sources:
+        print(
+            "nothing to import: name files or URLs, or use --official / --from-dir", file=sys.stderr
+        )
+        return 2
+    engine = _engine()
+    upgrade(engine)
+    settings = get_settings()
+    failed = 0
+    for source in sources:
+        try:
+            data = _read_source(source)
+            with session_scope(engine) as session:
+                set_actor(session, Actor(None, "cli:catalog"))
+                outcome = catalogs.import_document(
+                    session, data, source=source, actor="cli", raw_dir=settings.data_dir
+                )
+        except (DomainError, OSError) as exc:
+            failed += 1
+            reason = (
+                translate("en", exc.message_key, **exc.params)
+                if isinstance(exc, DomainError)
+                else str(exc)
+            )
+            print(f"FAILED {source}: {reason}", file=sys.stderr)
+            continue
+        state = "imported" if outcome.created else "unchanged (imported before)"
+        unit = "controls" if outcome.kind == "catalog" else "mapping entries"
+        print(f"{state}: {outcome.title} {outcome.version} ({outcome.count} {unit}) from {source}")
+    if not args.no_model:
+        with session_scope(engine) as session:
+            set_actor(session, Actor(None, "cli:catalog"))
+            result = modelling.model(session, actor="cli")
+        print(
+            f"modelling: {result.assets} assets, {result.created} check entries created, "
+            f"{result.retired + result.removed} no longer applying"
+        )
+    return 1 if failed else 0
+
+
+def cmd_catalog_list(args: argparse.Namespace) -> int:
+    from controls.catalogs import service as catalogs
+    from isms.database import session_scope
+
+    with session_scope(_engine()) as session:
+        for c in catalogs.list_catalogs(session):
+            flags = ", ".join(f for f, on in (("active", c.active), ("modelled", c.modelled)) if on)
+            print(f"{c.id:>4}  {c.title}  {c.version}  {c.control_count} controls  [{flags}]")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from controls.check import modelling
+    from isms.audit.service import Actor, set_actor
+    from isms.database import session_scope
+
+    with session_scope(_engine()) as session:
+        set_actor(session, Actor(None, "cli:model"))
+        result = modelling.model(session, actor="cli")
+    print(
+        f"modelling: {result.assets} assets, {result.created} created, "
+        f"{result.reactivated} applying again, {result.retired} kept as no longer applying, "
+        f"{result.removed} removed"
+    )
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from isms.audit.chain import iter_events, verify_chain
 
@@ -204,6 +298,25 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if broken")
     verify.set_defaults(func=cmd_audit_verify)
+
+    catalog = sub.add_parser("catalog", help="control catalogs (OSCAL)")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    imp = catalog_sub.add_parser(
+        "import", help="import OSCAL catalogs, profiles or mapping collections (path or https URL)"
+    )
+    imp.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
+    imp.add_argument(
+        "--official", action="store_true", help="the BSI's current official files (internet)"
+    )
+    imp.add_argument("--from-dir", metavar="DIR", help="the BSI's files from a local folder")
+    imp.add_argument("--no-model", action="store_true", help="do not model assets afterwards")
+    imp.set_defaults(func=cmd_catalog_import)
+    catalog_sub.add_parser("list", help="list imported catalog versions").set_defaults(
+        func=cmd_catalog_list
+    )
+    sub.add_parser("model", help="model all assets against the active catalogs").set_defaults(
+        func=cmd_model
+    )
 
     sched = sub.add_parser("scheduler", help="run the scheduler as its own process")
     sched.set_defaults(func=cmd_scheduler)

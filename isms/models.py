@@ -1,5 +1,15 @@
 """Every table of the application, imported so that the metadata is complete (Alembic, tests)."""
 
+from controls.catalogs.models import (
+    Catalog,
+    CatalogGroup,
+    Control,
+    ControlMapping,
+    MappingCollection,
+)
+from controls.check.models import CheckEntry, ModellingDecision
+from controls.evidence.models import CheckEvidence, Evidence
+from controls.soa.models import SoaEntry
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
@@ -11,10 +21,20 @@ __all__ = [
     "AssetCategory",
     "AssetDependency",
     "AuditEvent",
+    "Catalog",
+    "CatalogGroup",
+    "CheckEntry",
+    "CheckEvidence",
+    "Control",
+    "ControlMapping",
     "Department",
+    "Evidence",
     "LoginThrottle",
+    "MappingCollection",
+    "ModellingDecision",
     "RevokedToken",
     "SchedulerLease",
+    "SoaEntry",
     "User",
     "UserDepartment",
 ]

@@ -71,7 +71,7 @@ def settings(data_dir: Path, database_url: str | None) -> Settings:
         database_url=database_url,
         secret_key=SECRET,  # type: ignore[arg-type]
         scheduler_enabled=False,
-        max_request_bytes=2 * 1024 * 1024,
+        max_request_bytes=6 * 1024 * 1024,  # the BSI Kernel catalog (3.8 MB) fits
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +11,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from isms.download import fetch
 from isms.errors import InvalidInput, NotFound
 from risk.assets.models import AssetCategory
 
 VOCABULARY_FILE = "target_object_categories.csv"
 VOCABULARY_URL = (
     "https://raw.githubusercontent.com/BSI-Bund/Stand-der-Technik-Bibliothek/main/"
-    "Dokumentation/namespaces/target_object_categories.csv"
+    "documentation/namespaces/target_object_categories.csv"
 )
 SHARED_SUBDIR = Path("shared/catalogs/bsi-stand-der-technik")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -127,20 +127,6 @@ def locate_vocabulary(catalog_dir: Path | None) -> Path | None:
         base.parent / SHARED_SUBDIR / VOCABULARY_FILE for base in (PROJECT_ROOT, Path.cwd())
     ]
     return next((path for path in candidates if path.is_file()), None)
-
-
-def fetch(url: str, *, timeout: float = 30, limit: int = 20 * 1024 * 1024) -> bytes:
-    """Download a catalog file over https (size-limited)."""
-    if not url.startswith("https://"):
-        raise InvalidInput("error.download_https_only", url=url)
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https checked)
-            data: bytes = response.read(limit + 1)
-    except (OSError, ValueError) as exc:
-        raise InvalidInput("error.download_failed", url=url, reason=str(exc)[:200]) from exc
-    if len(data) > limit:
-        raise InvalidInput("error.download_too_large", url=url)
-    return data
 
 
 def import_default_vocabulary(session: Session, catalog_dir: Path | None) -> int:

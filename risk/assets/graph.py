@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from isms.audit.service import record
 from isms.errors import Conflict, NotFound
+from risk.assets import events
 from risk.assets.levels import (
     Level,
     NodeAssessment,
@@ -299,4 +300,6 @@ def _apply(
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Asset) and obj.id in by_id:
                 session.expire(obj, COMPUTED)
+        before = {row["id"]: row["max_level"] for row in rows}
+        events.notify(session, [c["_id"] for c in changed if c["max_level"] != before[c["_id"]]])
     return len(changed)

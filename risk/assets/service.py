@@ -15,7 +15,7 @@ from isms.errors import Conflict, InvalidInput, NotFound
 from isms.identity.models import Department
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
-from risk.assets import graph
+from risk.assets import events, graph
 from risk.assets.categories import get_category
 from risk.assets.levels import GRUNDWERTE, Level, Override, override_problem
 from risk.assets.models import Asset, AssetCategory, AssetDependency, KritisSector
@@ -159,6 +159,7 @@ def create(session: Session, *, data: AssetCreate, scope: set[int] | None) -> As
     if assessments:
         _assess(session, asset, assessments)
     graph.recalculate(session, start=[asset.id or 0])
+    events.notify(session, [asset.id or 0])
     session.refresh(asset)
     return asset
 
@@ -189,11 +190,14 @@ def update(session: Session, *, asset: Asset, data: AssetUpdate, scope: set[int]
         raise Conflict("error.asset_exists", short_id=changes["short_id"], field="short_id")
     if "tags" in changes:
         changes["tags"] = ", ".join(dict.fromkeys(changes["tags"] or []))
+    recategorised = changes.get("category_id", asset.category_id) != asset.category_id
     for key, value in changes.items():
         setattr(asset, key, value)
     asset.updated_at = utcnow()
     session.add(asset)
     _flush(session, asset.short_id)
+    if recategorised:
+        events.notify(session, [asset.id or 0])
     return asset
 
 

@@ -229,7 +229,7 @@ def test_unknown_pages_and_api_paths(client: TestClient) -> None:
 def test_oversized_requests_get_413(client: TestClient) -> None:
     response = client.post(
         "/api/v1/auth/token",
-        content=b"x" * (3 * 1024 * 1024),
+        content=b"x" * (7 * 1024 * 1024),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
@@ -289,7 +289,7 @@ def test_message_catalogues_have_the_same_keys() -> None:
 
 def test_oversized_streamed_bodies_are_refused_too(client: TestClient) -> None:
     def chunks():  # type: ignore[no-untyped-def]
-        for _ in range(40):
+        for _ in range(80):
             yield b"x" * (100 * 1024)
 
     response = client.post(

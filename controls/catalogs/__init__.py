@@ -1,0 +1,1 @@
+"""Control catalogs: OSCAL import, versions, mappings."""

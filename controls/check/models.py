@@ -1,0 +1,114 @@
+"""Tables of modelling and the Grundschutz-Check."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from isms.clock import utcnow
+
+
+class CheckStatus(enum.StrEnum):
+    """Implementation status of a control on a target object (BSI 200-2, Grundschutz-Check)."""
+
+    JA = "ja"
+    TEILWEISE = "teilweise"
+    NEIN = "nein"
+    ENTBEHRLICH = "entbehrlich"
+    UNBEARBEITET = "unbearbeitet"
+
+
+class Origin(enum.StrEnum):
+    AUTO = "auto"  # through the target-object categories (and sec_level)
+    ADDED = "added"  # selected by the ISB
+
+
+class Decision(enum.StrEnum):
+    ADD = "add"
+    EXCLUDE = "exclude"
+
+
+class ModellingDecision(SQLModel, table=True):
+    """The ISB adds or excludes a control for an asset, with a reason. Held by catalog family
+    and control ref, so the decision survives the migration to a newer catalog version."""
+
+    __tablename__ = "modelling_decision"
+    __table_args__ = (
+        UniqueConstraint("asset_id", "family", "control_ref", name="uq_modelling_decision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE", index=True)
+    family: str = Field(max_length=120)
+    control_ref: str = Field(max_length=100)
+    decision: Decision = Field(
+        sa_type=SAEnum(
+            Decision, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]
+        )
+    )
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    decided_by: str = Field(default="", max_length=120)
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+_entry_version = Column("version", Integer, nullable=False, default=1)
+
+
+class CheckEntry(SQLModel, table=True):
+    """One control on one target object (asset_id None: the information domain as a whole)."""
+
+    __tablename__ = "check_entry"
+    __mapper_args__ = {"version_id_col": _entry_version}
+    __table_args__ = (
+        UniqueConstraint("asset_id", "control_id", name="uq_check_entry_asset_control"),
+        Index(
+            "uq_check_entry_domain_control",
+            "control_id",
+            unique=True,
+            sqlite_where=text("asset_id IS NULL"),
+            postgresql_where=text("asset_id IS NULL"),
+        ),
+        Index("ix_check_entry_department_status", "department_id", "status"),
+        Index("ix_check_entry_asset_order", "asset_id", "sort_order"),
+        Index("ix_check_entry_practice_status", "practice", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int | None = Field(default=None, foreign_key="asset.id", ondelete="CASCADE")
+    control_id: int = Field(foreign_key="control.id", ondelete="RESTRICT", index=True)
+    catalog_id: int = Field(foreign_key="catalog.id", ondelete="RESTRICT", index=True)
+    control_ref: str = Field(max_length=100)
+    practice: str | None = Field(default=None, max_length=100)
+    sort_order: int = 0
+    modal_verb: str | None = Field(default=None, max_length=20)
+    modelled: bool = Field(default=True, index=True)  # False: no longer applies, kept for history
+    origin: Origin = Field(
+        default=Origin.AUTO,
+        sa_type=SAEnum(
+            Origin, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]
+        ),
+    )
+    status: CheckStatus = Field(
+        default=CheckStatus.UNBEARBEITET,
+        sa_type=SAEnum(
+            CheckStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        index=True,
+    )
+    implementation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    justification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", ondelete="SET NULL"
+    )
+    responsible: str = Field(default="", max_length=200)
+    interview_partners: str = Field(default="", max_length=500)
+    checked_on: date | None = None
+    target_date: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=_entry_version)

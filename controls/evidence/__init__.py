@@ -1,0 +1,1 @@
+"""Evidence files for the Grundschutz-Check: content-addressed storage and type checks."""
