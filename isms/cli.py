@@ -126,6 +126,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
         return 2
     print(f"information domain of the city: {created} target objects created")
+    from controls.check import modelling
+
+    modelling.subscribe()
+    catalogs = demo.load_catalogs(
+        engine, catalog_dir=get_settings().catalog_dir, data_dir=get_settings().data_dir
+    )
+    if catalogs.folder is None:
+        print(
+            "no local copy of the BSI catalogs found (ISMS_CATALOG_DIR); import the official "
+            "ones with: isms catalog import --official"
+        )
+    else:
+        print(
+            f"catalogs from {catalogs.folder}: {len(catalogs.imported)} imported; modelling "
+            f"created {catalogs.entries} check entries, {catalogs.filled} of them filled in"
+        )
     return 0
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -205,3 +206,51 @@ def load_assets(engine: Engine, *, catalog_dir: Path | None = None) -> int:
                         session, asset=by_short[spec.short_id], data=ProtectionUpdate(**chosen)
                     )
         return len(created)
+
+
+@dataclass
+class CatalogDemo:
+    folder: Path | None = None
+    imported: list[str] = field(default_factory=list)
+    entries: int = 0
+    filled: int = 0
+
+
+def load_catalogs(
+    engine: Engine, *, catalog_dir: Path | None = None, data_dir: Path | None = None
+) -> CatalogDemo:
+    """Import the BSI catalogs from a local copy (ISMS_CATALOG_DIR or ../shared), model the demo
+    objects and give the check a realistic state. Without a local copy nothing is imported; the
+    official files then come with `isms catalog import --official`."""
+    from controls.catalogs import official
+    from controls.catalogs import service as catalogs
+    from controls.check import demo as check_demo
+    from controls.check import modelling
+    from controls.soa.service import soa_catalog
+    from isms.errors import NotFound
+    from risk.assets.categories import locate_vocabulary
+
+    result = CatalogDemo()
+    vocabulary = locate_vocabulary(catalog_dir)
+    folder = vocabulary.parent if vocabulary else None
+    if folder is None or not (folder / official.LOCAL_NAMES[0]).is_file():
+        return result
+    result.folder = folder
+    for name in official.LOCAL_NAMES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        with session_scope(engine) as session:
+            set_actor(session, Actor(None, "cli:demo"))
+            outcome = catalogs.import_document(
+                session, path.read_bytes(), source=name, actor="demo", raw_dir=data_dir
+            )
+            if outcome.created:
+                result.imported.append(outcome.title)
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        result.entries = modelling.model(session, actor="demo").created
+        result.filled = check_demo.fill(session)
+        with contextlib.suppress(NotFound):
+            check_demo.soa(session, soa_catalog(session).family)
+    return result

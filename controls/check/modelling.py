@@ -296,13 +296,27 @@ def _new_entry(
         "origin": origin.value,
         "status": CheckStatus.UNBEARBEITET.value,
         "department_id": department_id,
+        "owner_department_id": department_id,
         "version": 1,
     }
 
 
 def follow_assets(session: Session, asset_ids: set[int]) -> None:
-    """Listener for the asset register: remodel assets that were created or changed."""
+    """Listener for the asset register: remodel assets that were created or changed, and keep
+    their entries with the department that owns the asset."""
     model(session, asset_ids)
+    owner = (
+        select(col(Asset.department_id))
+        .where(col(Asset.id) == col(CheckEntry.asset_id))
+        .scalar_subquery()
+    )
+    ids = sorted(asset_ids)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            update(CheckEntry)
+            .where(col(CheckEntry.asset_id).in_(ids[start : start + CHUNK]))
+            .values(owner_department_id=owner)
+        )
 
 
 def subscribe() -> None:

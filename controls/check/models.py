@@ -70,7 +70,8 @@ class CheckEntry(SQLModel, table=True):
             sqlite_where=text("asset_id IS NULL"),
             postgresql_where=text("asset_id IS NULL"),
         ),
-        Index("ix_check_entry_department_status", "department_id", "status"),
+        Index("ix_check_entry_owner_status", "owner_department_id", "status"),
+        Index("ix_check_entry_owner_practice", "owner_department_id", "practice"),
         Index("ix_check_entry_asset_order", "asset_id", "sort_order"),
         Index("ix_check_entry_practice_status", "practice", "status"),
     )
@@ -83,7 +84,7 @@ class CheckEntry(SQLModel, table=True):
     practice: str | None = Field(default=None, max_length=100)
     sort_order: int = 0
     modal_verb: str | None = Field(default=None, max_length=20)
-    modelled: bool = Field(default=True, index=True)  # False: no longer applies, kept for history
+    modelled: bool = True  # False: no longer applies, kept for history
     origin: Origin = Field(
         default=Origin.AUTO,
         sa_type=SAEnum(
@@ -98,11 +99,15 @@ class CheckEntry(SQLModel, table=True):
             length=20,
             values_callable=lambda e: [m.value for m in e],
         ),
-        index=True,
     )
     implementation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     justification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     department_id: int | None = Field(
+        default=None, foreign_key="department.id", ondelete="SET NULL"
+    )
+    # Whose entry it is, for department scoping: the asset's department (kept in step by
+    # modelling), or for entries of the information domain the responsible department.
+    owner_department_id: int | None = Field(
         default=None, foreign_key="department.id", ondelete="SET NULL"
     )
     responsible: str = Field(default="", max_length=200)

@@ -64,8 +64,9 @@ def is_overdue(entry: CheckEntry, today: date | None = None) -> bool:
 
 
 def _owner() -> Any:
-    """The department an entry belongs to: its asset's, or its own for domain-wide entries."""
-    return func.coalesce(col(Asset.department_id), col(CheckEntry.department_id))
+    """The department an entry belongs to: its asset's, or for domain-wide entries the
+    responsible one (kept on the entry, so lists filter on an index)."""
+    return col(CheckEntry.owner_department_id)
 
 
 def _filtered(query: Any, flt: CheckFilter, scope: set[int] | None) -> Any:
@@ -108,13 +109,7 @@ def list_entries(
     session: Session, *, page: PageParams, flt: CheckFilter, scope: set[int] | None
 ) -> tuple[Page[CheckRow], dict[int, list[int]]]:
     """One page of check entries with control and asset (3 queries: count, page, evidence)."""
-    counted = _filtered(
-        select(func.count())
-        .select_from(CheckEntry)
-        .outerjoin(Asset, col(Asset.id) == col(CheckEntry.asset_id)),
-        flt,
-        scope,
-    )
+    counted = _filtered(select(func.count()).select_from(CheckEntry), flt, scope)
     total = session.scalar(counted) or 0
     query = _filtered(
         select(CheckEntry, Control, Asset)
@@ -166,7 +161,7 @@ def requirement_problem(
     """Why an entry cannot be saved like this, as a message key, or None."""
     if justification.strip():
         return None
-    if status is CheckStatus.ENTBEHRLICH:
+    if status == CheckStatus.ENTBEHRLICH:
         return "error.check_dispensable_needs_reason"
     if modal_verb == "MUSS" and status in OPEN:
         return "error.check_muss_needs_reason"
@@ -196,7 +191,9 @@ def update_entry(
             "error.department_unknown", ids=str(department_id), field="department_id"
         )
     for key, value in changes.items():
-        setattr(entry, key, value.strip() if isinstance(value, str) else value)
+        setattr(entry, key, value.strip() if type(value) is str else value)
+    if entry.asset_id is None and "department_id" in changes:
+        entry.owner_department_id = entry.department_id
     problem = requirement_problem(entry.modal_verb, entry.status, entry.justification)
     if problem:
         raise InvalidInput(problem, control=entry.control_ref, field="justification")

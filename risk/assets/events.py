@@ -15,8 +15,8 @@ _listeners: list[Listener] = []
 
 
 def subscribe(listener: Listener) -> None:
-    """Call listener(session, asset_ids) after assets were created, re-categorised or changed
-    their highest protection requirement (idempotent)."""
+    """Call listener(session, asset_ids) after assets were created, re-categorised, moved to another
+    department or changed their highest protection requirement (idempotent)."""
     if listener not in _listeners:
         _listeners.append(listener)
 

@@ -190,7 +190,11 @@ def update(session: Session, *, asset: Asset, data: AssetUpdate, scope: set[int]
         raise Conflict("error.asset_exists", short_id=changes["short_id"], field="short_id")
     if "tags" in changes:
         changes["tags"] = ", ".join(dict.fromkeys(changes["tags"] or []))
-    recategorised = changes.get("category_id", asset.category_id) != asset.category_id
+    # Modelling follows the category; check entries follow the owning department.
+    recategorised = any(
+        changes.get(key, getattr(asset, key)) != getattr(asset, key)
+        for key in ("category_id", "department_id")
+    )
     for key, value in changes.items():
         setattr(asset, key, value)
     asset.updated_at = utcnow()

@@ -1,8 +1,8 @@
 """control catalogs, modelling, check, evidence, soa
 
-Revision ID: d3e753b5dffd
+Revision ID: 9d4b88d57923
 Revises: 856b86f2209b
-Create Date: 2026-11-21 20:37:52.161735
+Create Date: 2026-11-21 20:52:12.522693
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 
-revision: str = 'd3e753b5dffd'
+revision: str = '9d4b88d57923'
 down_revision: str | None = '856b86f2209b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -171,6 +171,7 @@ def upgrade() -> None:
     sa.Column('implementation', sa.Text(), nullable=False),
     sa.Column('justification', sa.Text(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('owner_department_id', sa.Integer(), nullable=True),
     sa.Column('responsible', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('interview_partners', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('checked_on', sa.Date(), nullable=True),
@@ -182,6 +183,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['catalog_id'], ['catalog.id'], name=op.f('fk_check_entry_catalog_id_catalog'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['control_id'], ['control.id'], name=op.f('fk_check_entry_control_id_control'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_check_entry_department_id_department'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_department_id'], ['department.id'], name=op.f('fk_check_entry_owner_department_id_department'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_check_entry')),
     sa.UniqueConstraint('asset_id', 'control_id', name='uq_check_entry_asset_control')
     )
@@ -189,10 +191,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_check_entry_asset_order', ['asset_id', 'sort_order'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_entry_catalog_id'), ['catalog_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_entry_control_id'), ['control_id'], unique=False)
-        batch_op.create_index('ix_check_entry_department_status', ['department_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_check_entry_modelled'), ['modelled'], unique=False)
+        batch_op.create_index('ix_check_entry_owner_practice', ['owner_department_id', 'practice'], unique=False)
+        batch_op.create_index('ix_check_entry_owner_status', ['owner_department_id', 'status'], unique=False)
         batch_op.create_index('ix_check_entry_practice_status', ['practice', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_check_entry_status'), ['status'], unique=False)
         batch_op.create_index('uq_check_entry_domain_control', ['control_id'], unique=True, sqlite_where=sa.text('asset_id IS NULL'), postgresql_where=sa.text('asset_id IS NULL'))
 
     op.create_table('modelling_decision',
@@ -236,10 +237,9 @@ def downgrade() -> None:
     op.drop_table('modelling_decision')
     with op.batch_alter_table('check_entry', schema=None) as batch_op:
         batch_op.drop_index('uq_check_entry_domain_control', sqlite_where=sa.text('asset_id IS NULL'), postgresql_where=sa.text('asset_id IS NULL'))
-        batch_op.drop_index(batch_op.f('ix_check_entry_status'))
         batch_op.drop_index('ix_check_entry_practice_status')
-        batch_op.drop_index(batch_op.f('ix_check_entry_modelled'))
-        batch_op.drop_index('ix_check_entry_department_status')
+        batch_op.drop_index('ix_check_entry_owner_status')
+        batch_op.drop_index('ix_check_entry_owner_practice')
         batch_op.drop_index(batch_op.f('ix_check_entry_control_id'))
         batch_op.drop_index(batch_op.f('ix_check_entry_catalog_id'))
         batch_op.drop_index('ix_check_entry_asset_order')
