@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -26,6 +26,7 @@ from controls.catalogs.models import Catalog, Control
 from controls.check.models import CheckEntry, CheckStatus, Decision, ModellingDecision, Origin
 from controls.evidence.models import CheckEvidence
 from isms.audit.service import record
+from isms.database import bulk_insert
 from isms.errors import InvalidInput
 from risk.assets import events
 from risk.assets.levels import Level
@@ -260,8 +261,7 @@ def _apply(
             changed += 1
         if changed and asset_id is not None:
             result.by_asset[asset_id] = changed
-    for start in range(0, len(inserts), CHUNK):
-        session.execute(insert(CheckEntry), inserts[start : start + CHUNK])
+    bulk_insert(session, CheckEntry.__table__, inserts)  # type: ignore[attr-defined]
     for ids, values in ((reactivate, {"modelled": True}), (retire, {"modelled": False})):
         for start in range(0, len(ids), CHUNK):
             session.execute(

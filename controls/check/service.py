@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col
 
 from controls.catalogs.models import Catalog, Control
@@ -31,6 +31,16 @@ SORT = {
     "target_date": col(CheckEntry.target_date),
     "updated_at": col(CheckEntry.updated_at),
 }
+
+
+LIST_CONTROL_FIELDS: tuple[Any, ...] = (
+    Control.id,
+    Control.catalog_id,
+    Control.ref,
+    Control.title,
+    Control.modal_verb,
+    Control.sec_level,
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,9 @@ def list_entries(
     query = _filtered(
         select(CheckEntry, Control, Asset)
         .join(Control, col(Control.id) == col(CheckEntry.control_id))
-        .outerjoin(Asset, col(Asset.id) == col(CheckEntry.asset_id)),
+        .outerjoin(Asset, col(Asset.id) == col(CheckEntry.asset_id))
+        # A list row needs the control's name, not its texts and OSCAL parts (kilobytes each).
+        .options(load_only(*LIST_CONTROL_FIELDS)),
         flt,
         scope,
     )
