@@ -14,10 +14,14 @@ from sqlmodel import Session
 
 import isms.models  # noqa: F401  (registers every table)
 from controls.catalogs import routes as catalog_routes
+from controls.catalogs import views as catalog_views
 from controls.check import modelling
 from controls.check import routes as check_routes
+from controls.check import views as check_views
 from controls.evidence import routes as evidence_routes
+from controls.evidence import views as evidence_views
 from controls.soa import routes as soa_routes
+from controls.soa import views as soa_views
 from frontend import STATIC_DIR
 from isms import __version__, scheduler
 from isms.audit import routes as audit_routes
@@ -61,10 +65,19 @@ def _register_ui() -> None:
     everyone = set(Role)
     register_nav("nav.dashboard", "/", everyone)
     register_nav("nav.assets", "/assets", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.check", "/check", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.catalogs", "/catalogs", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
+    register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
     register_nav("nav.departments", "/admin/departments", {Role.ADMIN, Role.ISB, Role.AUDITOR})
     register_nav("nav.audit", "/audit", {Role.ISB, Role.AUDITOR})
     register_widget("widgets/overview.html", everyone, _kernel_widget)
+    register_widget(
+        "widgets/check.html",
+        {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
+        check_views.dashboard_widget,
+    )
 
 
 def create_app(
@@ -121,6 +134,10 @@ def create_app(
         audit_views.router,
         exchange_views.pages,
         asset_views.router,
+        check_views.router,
+        catalog_views.router,
+        soa_views.router,
+        evidence_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -384,6 +384,16 @@ def get_control(session: Session, control_id: int) -> Control:
     return control
 
 
+def parent_of(session: Session, control: Control) -> Control | None:
+    if not control.parent_ref:
+        return None
+    return session.scalars(
+        select(Control).where(
+            col(Control.catalog_id) == control.catalog_id, col(Control.ref) == control.parent_ref
+        )
+    ).first()
+
+
 def sub_controls(session: Session, control: Control) -> list[Control]:
     return list(
         session.scalars(

@@ -1,8 +1,9 @@
 """Modelling (Modellierung): which controls of the active BSI catalogs apply to which asset.
 
 A control applies to an asset when one of its target-object categories is the asset's category
-or one of that category's ancestors in the vocabulary tree. Controls marked `sec_level` "erhöht"
-apply only when some Grundwert of the asset is hoch or sehr hoch, or when the ISB adds them.
+or one of that category's ancestors in the vocabulary tree. Controls of the raised security level
+(`sec_level` RAISED) apply only when some Grundwert of the asset is hoch or sehr hoch, or when the
+ISB adds them.
 The ISB's decisions (add / exclude, with a reason) hold by catalog family and control ref.
 Controls without target-object categories apply once, to the information domain as a whole
 (check entries without an asset).
@@ -32,7 +33,7 @@ from risk.assets import events
 from risk.assets.levels import Level
 from risk.assets.models import Asset, AssetCategory
 
-RAISED = "erhöht"  # sec_level of controls for a higher protection requirement
+RAISED = "erhöht"  # vocabulary: security_level.csv (for a high protection requirement)
 CHUNK = 5000
 
 

@@ -111,7 +111,7 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _NAME_SEPARATOR = re.compile(r"[/\\]")
-_NAME_DISALLOWED = re.compile(r"[^A-Za-z0-9 ._\-()äöüÄÖÜß]")
+_NAME_DISALLOWED = re.compile(r"[^A-Za-z0-9 ._\-()äöüÄÖÜß]")  # vocabulary: German file names
 _RESERVED_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL"} | {f"{port}{n}" for port in ("COM", "LPT") for n in range(10)}
 )

@@ -112,12 +112,15 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
 
 @pytest.fixture
 def demo(engine: Engine) -> str:
-    """The demo organisation (departments VT, SE, ...; users isb, dpo, ...) and its information
-    domain (69 target objects, vocabulary from ../shared); yields the password."""
+    """The demo organisation (departments VT, SE, ...; users isb, dpo, ...), its information
+    domain (69 target objects) and the BSI catalogs modelled onto it with a check in progress
+    (all from ../shared); yields the password."""
     from isms import demo as demo_data
 
     demo_data.load(engine, password=DEMO_PASSWORD)
-    demo_data.load_assets(engine, catalog_dir=ROOT.parent / "shared/catalogs/bsi-stand-der-technik")
+    catalogs = ROOT.parent / "shared/catalogs/bsi-stand-der-technik"
+    demo_data.load_assets(engine, catalog_dir=catalogs)
+    demo_data.load_catalogs(engine, catalog_dir=catalogs)
     return DEMO_PASSWORD
 
 

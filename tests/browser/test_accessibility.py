@@ -76,6 +76,13 @@ def _first_edit_link(page: Any, listing: str) -> str:
     return href
 
 
+def _first_link(page: Any, listing: str, selector: str) -> str:
+    """The href of the first link the selector finds on a page."""
+    page.goto(listing)
+    href: str = page.locator(selector).first.get_attribute("href")
+    return href
+
+
 def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
     """Visit every page the role can reach; return the axe violations found on them."""
     assert _path(page) == "/", f"{username}: not on the dashboard after login"
@@ -99,6 +106,15 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
             pages += ["/assets/new", f"{detail}/edit"]
         if username == "isb":
             pages += [f"{detail}/protection", "/assets/import"]
+    if "/check" in nav:
+        # The check with its progress, filtered by an overdue filter, one entry's form; a
+        # catalog with its practices, a control with its mappings; evidence.
+        entry = _first_link(page, "/check", "table.check-table a[href^='/check/']")
+        catalog = _first_link(page, "/catalogs", "table a[href^='/catalogs/']")
+        control = _first_link(page, catalog, "table a[href^='/controls/']")
+        pages += ["/check?overdue=ja", entry, catalog, control]
+        if username == "isb":
+            pages += ["/soa/5.1"]
 
     problems: list[str] = []
     for href in pages:

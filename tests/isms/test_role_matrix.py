@@ -5,20 +5,25 @@ A new route that is not listed here makes `test_every_route_is_in_the_matrix` fa
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from isms.database import session_scope
 from isms.identity.models import Role, User
 from isms.security import create_access_token
+from isms.settings import Settings
 from tests.conftest import SECRET
+from tests.controls import samples
 from tests.factories import PASSWORD, make_department, make_user
 
 ROLES = ["anonymous", *[r.value for r in Role]]
@@ -36,6 +41,7 @@ class World:
     categories: dict[str, int]
     own_asset: int = 0
     other_asset: int = 0
+    data_dir: Path = Path()
 
     def fresh_asset(self, department: int | None = None) -> int:
         from tests.risk.assets.factories import make_asset
@@ -58,6 +64,92 @@ class World:
                 session, dependent=session.get(Asset, a), dependency=session.get(Asset, b)
             )  # type: ignore[arg-type]
         return a, b
+
+    # Controls: a small catalog of our own (permissions, not content, are tested here).
+    def _import(self, data: bytes, name: str) -> int:
+        from controls.catalogs import service as catalogs
+        from isms.database import session_scope as scope
+
+        with scope(self.engine) as session:
+            return catalogs.import_document(session, data, source=name, actor="test").id
+
+    def catalog(self) -> int:
+        from tests.controls import samples
+
+        return self._import(samples.catalog(), "test.json")
+
+    def new_version(self) -> int:
+        from tests.controls import samples
+
+        self.catalog()
+        return self._import(samples.catalog(version="2"), "test-2.json")
+
+    def control(self) -> int:
+        from controls.catalogs.models import Control
+        from isms.database import session_scope as scope
+
+        catalog = self.catalog()
+        with scope(self.engine, write=False) as session:
+            found = session.scalars(
+                select(Control).where(Control.catalog_id == catalog, Control.ref == "TST.1")
+            ).one()
+            return found.id or 0
+
+    def entry(self) -> int:
+        """A check entry of an asset of the department user's own department."""
+        from controls.check import modelling
+        from controls.check.models import CheckEntry
+        from isms.database import session_scope as scope
+
+        self.catalog()
+        asset = self.fresh_asset()
+        with scope(self.engine) as session:
+            modelling.model(session, [asset])
+            return session.scalars(select(CheckEntry.id).where(CheckEntry.asset_id == asset)).one()
+
+    def decision(self) -> tuple[int, int]:
+        from controls.catalogs.models import Control
+        from controls.check import modelling
+        from controls.check.models import Decision
+        from isms.database import session_scope as scope
+        from risk.assets.models import Asset
+
+        control_id, asset_id = self.control(), self.fresh_asset()
+        with scope(self.engine) as session:
+            made = modelling.decide(
+                session,
+                asset=session.get(Asset, asset_id),  # type: ignore[arg-type]
+                control=session.get(Control, control_id),  # type: ignore[arg-type]
+                decision=Decision.EXCLUDE,
+                reason="Nicht relevant für den Test",
+                actor="test",
+            )
+            return asset_id, made.id or 0
+
+    def soa(self) -> str:
+        from tests.controls import samples
+
+        self._import(samples.iso(), "iso.json")
+        return "5.1"
+
+    def evidence(self) -> int:
+        from controls.evidence import service as evidence
+        from isms.database import session_scope as scope
+        from tests.controls import samples
+
+        with scope(self.engine) as session:
+            made = evidence.upload(
+                session,
+                data_dir=self.data_dir,
+                stream=io.BytesIO(samples.pdf()),
+                filename="nachweis.pdf",
+                title="Nachweis",
+                valid_until=date.today() + timedelta(days=30),
+                department_id=self.own_department,
+                actor="test",
+                scope=None,
+            )
+            return made.id or 0
 
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
@@ -263,6 +355,152 @@ CASES = [
         lambda w: "/api/v1/assets/import",
         files=lambda w: {"file": ("a.csv", IMPORT_CSV)},
     ),
+    # Catalogs: everyone in the ISMS reads them; the ISB imports and decides.
+    Case("GET", "/api/v1/catalogs", allow(200, *ASSET_READERS), lambda w: "/api/v1/catalogs"),
+    Case(
+        "POST",
+        "/api/v1/catalogs",
+        allow(201, Role.ISB),
+        lambda w: "/api/v1/catalogs",
+        files=lambda w: {"file": ("katalog.json", samples.catalog("Hochgeladen"))},
+    ),
+    Case(
+        "POST",
+        "/api/v1/catalogs/import-url",
+        allow(400, Role.ISB),  # the ISB may; nothing answers on that port, which is a clear 400
+        lambda w: "/api/v1/catalogs/import-url",
+        body=lambda w: {"url": "https://127.0.0.1:9/katalog.json"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/catalogs/{catalog_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/catalogs/{w.catalog()}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/catalogs/{catalog_id}",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/catalogs/{w.catalog()}",
+        body=lambda w: {"modelled": False},
+    ),
+    Case(
+        "POST",
+        "/api/v1/catalogs/{catalog_id}/activate",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/catalogs/{w.new_version()}/activate",
+    ),
+    Case(
+        "GET",
+        "/api/v1/catalogs/{catalog_id}/controls",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/catalogs/{w.catalog()}/controls",
+    ),
+    Case(
+        "GET",
+        "/api/v1/controls/{control_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/controls/{w.control()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/mapping-collections",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/mapping-collections",
+    ),
+    # Grundschutz-Check: department users record their own objects' entries.
+    Case(
+        "GET",
+        "/api/v1/check-entries",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/check-entries",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/check-entries",
+        allow(200, Role.ISB, Role.DEPARTMENT),
+        lambda w: "/api/v1/check-entries",
+        body=lambda w: {"items": [{"id": w.entry(), "status": "ja"}]},
+    ),
+    Case(
+        "GET",
+        "/api/v1/check-entries/{entry_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/check-entries/{w.entry()}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/check-entries/{entry_id}",
+        allow(200, Role.ISB, Role.DEPARTMENT),
+        lambda w: f"/api/v1/check-entries/{w.entry()}",
+        body=lambda w: {"status": "ja"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/check-progress",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/check-progress",
+    ),
+    Case(
+        "GET",
+        "/api/v1/assets/{asset_id}/modelling",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/assets/{w.own_asset}/modelling",
+    ),
+    Case(
+        "POST",
+        "/api/v1/assets/{asset_id}/modelling",
+        allow(201, Role.ISB),
+        lambda w: f"/api/v1/assets/{w.own_asset}/modelling",
+        body=lambda w: {
+            "control_id": w.control(),
+            "decision": "exclude",
+            "reason": "Im Test nicht relevant",
+        },
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/assets/{asset_id}/modelling/{decision_id}",
+        allow(204, Role.ISB),
+        lambda w: "/api/v1/assets/{}/modelling/{}".format(*w.decision()),
+    ),
+    Case("POST", "/api/v1/modelling/run", allow(200, Role.ISB), lambda w: "/api/v1/modelling/run"),
+    # The Statement of Applicability is the ISB's; auditors and the DPO read it.
+    Case(
+        "GET",
+        "/api/v1/soa",
+        allow(200, Role.ISB, Role.DPO, Role.AUDITOR),
+        lambda w: (w.soa(), "/api/v1/soa")[1],
+    ),
+    Case(
+        "PUT",
+        "/api/v1/soa/{ref}",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/soa/{w.soa()}",
+        body=lambda w: {"applicable": True, "justification": "Leitlinie beschlossen"},
+    ),
+    # Evidence: departments file their own, everyone reading the check reads it.
+    Case(
+        "POST",
+        "/api/v1/evidence",
+        allow(201, Role.ISB, Role.DEPARTMENT),
+        lambda w: "/api/v1/evidence",
+        form=lambda w, role: {"valid_until": (date.today() + timedelta(days=30)).isoformat()},
+        files=lambda w: {"file": ("nachweis.pdf", samples.pdf())},
+    ),
+    Case("GET", "/api/v1/evidence", allow(200, *ASSET_READERS), lambda w: "/api/v1/evidence"),
+    Case(
+        "GET",
+        "/api/v1/evidence/{evidence_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/evidence/{w.evidence()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/evidence/{evidence_id}/download",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/evidence/{w.evidence()}/download",
+    ),
 ]
 
 OWN_DEPARTMENT = Case(
@@ -301,11 +539,15 @@ PAGES = {
     "/assets/import": allow(200, Role.ISB, anonymous=303),
     "/assets/export.csv": allow(200, *ASSET_READERS, anonymous=303),
     "/assets/export.xlsx": allow(200, *ASSET_READERS, anonymous=303),
+    "/catalogs": allow(200, *ASSET_READERS, anonymous=303),
+    "/soa": allow(200, Role.ISB, Role.DPO, Role.AUDITOR, anonymous=303),  # 200 without ISO too
+    "/evidence": allow(200, *ASSET_READERS, anonymous=303),
+    "/check": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 
 @pytest.fixture
-def world(engine: Engine, categories: dict[str, int]) -> World:
+def world(engine: Engine, categories: dict[str, int], settings: Settings) -> World:
     own, other = (
         make_department(engine, code="OWN", name="Eigene"),
         make_department(engine, code="OTH", name="Andere"),
@@ -319,7 +561,7 @@ def world(engine: Engine, categories: dict[str, int]) -> World:
         )
         for role in Role
     }
-    world = World(users, own.id or 0, other.id or 0, engine, categories)
+    world = World(users, own.id or 0, other.id or 0, engine, categories, data_dir=settings.data_dir)
     world.own_asset, world.other_asset = world.fresh_asset(), world.fresh_asset(other.id)
     return world
 
