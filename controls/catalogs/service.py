@@ -384,6 +384,19 @@ def get_control(session: Session, control_id: int) -> Control:
     return control
 
 
+def active_control(session: Session, ref: str) -> Control:
+    """The control with this ref in an active catalog version (the modelled ones first)."""
+    control = session.scalars(
+        select(Control)
+        .join(Catalog, col(Catalog.id) == col(Control.catalog_id))
+        .where(col(Control.ref) == ref.strip(), col(Catalog.active))
+        .order_by(col(Catalog.modelled).desc(), col(Catalog.id))
+    ).first()
+    if control is None:
+        raise NotFound("error.control_ref_unknown", ref=ref.strip()[:100], field="control_ref")
+    return control
+
+
 def parent_of(session: Session, control: Control) -> Control | None:
     if not control.parent_ref:
         return None

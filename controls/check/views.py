@@ -7,15 +7,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 from starlette.responses import Response
 
-from controls.check import service
-from controls.check.models import CheckStatus
+from controls.catalogs import service as catalogs
+from controls.catalogs.models import Catalog, Control
+from controls.check import modelling, service
+from controls.check.models import CheckStatus, Decision, ModellingDecision
 from controls.check.schemas import BulkItem, BulkUpdate, CheckUpdate
-from controls.deps import UiCheckEditor, UiCheckReader
+from controls.deps import UiCheckEditor, UiCheckReader, UiModeller
 from controls.evidence import service as evidence_service
 from isms.database import SessionDep
+from isms.errors import NotFound
 from isms.i18n import translate
 from isms.identity.deps import department_scope
 from isms.identity.models import Role, User
@@ -27,6 +31,7 @@ from risk.assets import service as assets
 
 router = APIRouter(prefix="/check", include_in_schema=False)
 PAGE_SIZE = 50
+GROUPINGS = ("practice", "department", "asset", "catalog")
 FILTERS = ("asset", "department_id", "status", "practice", "modal_verb", "q", "overdue", "domain")
 
 
@@ -71,9 +76,16 @@ def _page(
     page, evidence = service.list_entries(
         session, page=PageParams(limit=PAGE_SIZE, offset=offset), flt=flt, scope=scope
     )
-    progress = service.progress(session, by="practice", scope=scope)
+    by = request.query_params.get("by", "practice")
+    by = by if by in GROUPINGS else "practice"
+    progress = service.progress(session, by=by, scope=scope)
     total = sum(r.total for r in progress)
     worked = sum(r.total - r.unbearbeitet for r in progress)
+    practices = (
+        [r.key for r in progress if r.key]
+        if by == "practice"
+        else [r.key for r in service.progress(session, by="practice", scope=scope) if r.key]
+    )
     return render(
         request,
         "check/list.html",
@@ -85,7 +97,9 @@ def _page(
             "limit": PAGE_SIZE,
             "params": params,
             "statuses": list(CheckStatus),
-            "practices": [r.key for r in progress if r.key],
+            "practices": practices,
+            "by": by,
+            "groupings": GROUPINGS,
             "departments": [d for d in all_departments(session) if scope is None or d.id in scope],
             "progress": progress,
             "overall": {"total": total, "worked": worked},
@@ -169,6 +183,96 @@ def save_rows(
         return _page(request, session, user, offset, errors=errors, posted=form, status_code=400)
     kept = {k: v for k, v in request.query_params.items() if k in (*FILTERS, "offset") and v}
     return RedirectResponse("/check?" + urlencode({"saved": saved, **kept}), status_code=303)
+
+
+def _modelling_page(
+    request: Request,
+    session: Session,
+    user: User,
+    asset_id: int,
+    *,
+    errors: FormErrors | None = None,
+    values: FormData | None = None,
+    status_code: int = 200,
+) -> Response:
+    asset = assets.get(session, asset_id=asset_id, scope=department_scope(user))
+    rows = session.execute(
+        select(ModellingDecision, Control)
+        .join(Catalog, col(Catalog.family) == col(ModellingDecision.family))
+        .join(
+            Control,
+            (col(Control.catalog_id) == col(Catalog.id))
+            & (col(Control.ref) == col(ModellingDecision.control_ref)),
+        )
+        .where(col(ModellingDecision.asset_id) == asset_id, col(Catalog.active))
+        .order_by(col(ModellingDecision.control_ref))
+    ).all()
+    return render(
+        request,
+        "check/modelling.html",
+        {
+            "asset": asset,
+            "decisions": rows,
+            "is_isb": user.role is Role.ISB,
+            "errors": errors or FormErrors(),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/assets/{asset_id}/modelling")
+def modelling_page(
+    request: Request, session: SessionDep, user: UiCheckReader, asset_id: int
+) -> Response:
+    return _modelling_page(request, session, user, asset_id)
+
+
+@router.post("/assets/{asset_id}/modelling")
+def decide(
+    request: Request,
+    session: SessionDep,
+    user: UiModeller,
+    asset_id: int,
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    asset = assets.get(session, asset_id=asset_id, scope=None)
+    errors = FormErrors()
+    decision = str(form.get("decision") or "")
+    if decision not in {d.value for d in Decision}:
+        errors.add("decision", "error.field_required")
+    made = not errors and attempt(
+        session,
+        errors,
+        lambda: modelling.decide(
+            session,
+            asset=asset,
+            control=catalogs.active_control(session, str(form.get("control_ref") or "")),
+            decision=Decision(decision),
+            reason=str(form.get("reason") or ""),
+            actor=user.username,
+        ),
+    )
+    if not made:
+        return _modelling_page(
+            request, session, user, asset_id, errors=errors, values=form, status_code=400
+        )
+    return RedirectResponse(f"/check/assets/{asset_id}/modelling?saved=1", status_code=303)
+
+
+@router.post("/assets/{asset_id}/modelling/{decision_id}/delete")
+def withdraw(
+    session: SessionDep,
+    _: UiModeller,
+    asset_id: int,
+    decision_id: int,
+    _form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    decision = session.get(ModellingDecision, decision_id)
+    if decision is None or decision.asset_id != asset_id:
+        raise NotFound("error.modelling_decision_not_found", id=decision_id)
+    modelling.withdraw(session, decision=decision)
+    return RedirectResponse(f"/check/assets/{asset_id}/modelling?saved=1", status_code=303)
 
 
 @router.get("/{entry_id}")

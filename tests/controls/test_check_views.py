@@ -124,3 +124,67 @@ def test_one_entry_form_and_read_only_views(
     assert auditor.post(f"/check/{entry['id']}", data=form).status_code == 403
     other = login_ui("feuerwehr")
     assert other.get(f"/check/{entry['id']}").status_code == 404
+
+
+def test_the_isb_adds_and_excludes_requirements_in_the_ui(
+    client: TestClient,
+    login_ui,
+    org: Org,
+    catalogs: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    server = create_asset(client, org, "S-4", "IT-Systeme", org.vt)
+    modelled = {e["control"]["ref"] for e in entries(client, org.isb, asset_id=server["id"])}
+    excluded = sorted(modelled)[0]
+    ui = login_ui("isb")
+    page = ui.get(f"/check/assets/{server['id']}/modelling")
+    assert page.status_code == 200
+    form = {
+        "csrf_token": csrf_from(page.text),
+        "control_ref": "GIBT.ES.NICHT",
+        "decision": "exclude",
+        "reason": "x",
+    }
+    refused = ui.post(f"/check/assets/{server['id']}/modelling", data=form)
+    assert refused.status_code == 400
+    assert "GIBT.ES.NICHT" in refused.text and 'href="#field-control_ref"' in refused.text
+    form |= {"control_ref": excluded, "reason": "Durch den Rahmenvertrag abgedeckt"}
+    done = ui.post(f"/check/assets/{server['id']}/modelling", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    assert excluded not in {
+        e["control"]["ref"] for e in entries(client, org.isb, asset_id=server["id"])
+    }
+    listed = ui.get(f"/check/assets/{server['id']}/modelling")
+    assert "Durch den Rahmenvertrag abgedeckt" in listed.text
+    decision_id = re.search(r"/modelling/(\d+)/delete", listed.text).group(1)
+    back = ui.post(
+        f"/check/assets/{server['id']}/modelling/{decision_id}/delete",
+        data={"csrf_token": csrf_from(listed.text)},
+        follow_redirects=False,
+    )
+    assert back.status_code == 303
+    assert excluded in {
+        e["control"]["ref"] for e in entries(client, org.isb, asset_id=server["id"])
+    }
+
+    department = login_ui("verkehr")
+    view = department.get(f"/check/assets/{server['id']}/modelling")
+    assert view.status_code == 200 and 'name="control_ref"' not in view.text
+    assert department.post(f"/check/assets/{server['id']}/modelling", data=form).status_code == 403
+
+
+def test_progress_is_grouped_as_asked(
+    client: TestClient,
+    login_ui,
+    org: Org,
+    catalogs: dict[str, int],  # type: ignore[no-untyped-def]
+) -> None:
+    create_asset(client, org, "S-5", "IT-Systeme", org.vt)
+    create_asset(client, org, "F-5", "IT-Systeme", org.fw)
+    ui = login_ui("isb")
+    by_department = ui.get("/check", params={"by": "department"})
+    assert by_department.status_code == 200
+    assert "Fortschritt und Erfüllungsgrad nach Organisationseinheit" in by_department.text
+    assert f'href="/check?department_id={org.vt.id}"' in by_department.text
+    by_asset = ui.get("/check", params={"by": "asset"}).text
+    assert 'href="/check?asset=S-5"' in by_asset and 'href="/check?asset=F-5"' in by_asset
+    assert "nach Praktik" in ui.get("/check", params={"by": "unsinn"}).text
