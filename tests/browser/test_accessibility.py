@@ -114,7 +114,7 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         control = _first_link(page, catalog, "table a[href^='/controls/']")
         pages += ["/check?overdue=ja", entry, catalog, control]
         if username == "isb":
-            pages += ["/soa/5.1"]
+            pages += ["/soa/5.1", f"/check{detail}/modelling"]
 
     problems: list[str] = []
     for href in pages:

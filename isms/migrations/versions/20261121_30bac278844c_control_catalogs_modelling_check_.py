@@ -1,8 +1,8 @@
 """control catalogs, modelling, check, evidence, soa
 
-Revision ID: 9d4b88d57923
+Revision ID: 30bac278844c
 Revises: 856b86f2209b
-Create Date: 2026-11-21 20:52:12.522693
+Create Date: 2026-11-21 21:33:37.706287
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 
-revision: str = '9d4b88d57923'
+revision: str = '30bac278844c'
 down_revision: str | None = '856b86f2209b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -191,8 +191,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_check_entry_asset_order', ['asset_id', 'sort_order'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_entry_catalog_id'), ['catalog_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_entry_control_id'), ['control_id'], unique=False)
-        batch_op.create_index('ix_check_entry_owner_practice', ['owner_department_id', 'practice'], unique=False)
-        batch_op.create_index('ix_check_entry_owner_status', ['owner_department_id', 'status'], unique=False)
+        batch_op.create_index('ix_check_entry_owner_practice', ['owner_department_id', 'practice', 'asset_id', 'sort_order'], unique=False)
+        batch_op.create_index('ix_check_entry_owner_status', ['owner_department_id', 'status', 'asset_id', 'sort_order'], unique=False)
         batch_op.create_index('ix_check_entry_practice_status', ['practice', 'status'], unique=False)
         batch_op.create_index('uq_check_entry_domain_control', ['control_id'], unique=True, sqlite_where=sa.text('asset_id IS NULL'), postgresql_where=sa.text('asset_id IS NULL'))
 
