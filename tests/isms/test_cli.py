@@ -147,3 +147,34 @@ def test_migrations_downgrade_and_upgrade_again(engine: Engine, tmp_path: Path) 
     upgrade(scratch_engine)
     command.check(alembic_config(scratch_engine))
     scratch_engine.dispose()
+
+
+def test_catalog_import_from_a_folder_then_again_then_a_bad_file(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from controls.catalogs.models import Catalog, ControlMapping
+    from tests.conftest import SHARED
+
+    folder = SHARED / "catalogs/bsi-stand-der-technik"
+    first = run(settings, "catalog", "import", "--from-dir", str(folder))
+    assert first.returncode == 0, first.stderr
+    assert "imported: BSI Stand der Technik Kernel" in first.stdout
+    assert "(901 controls)" in first.stdout
+    assert _count(engine, Catalog) == 4
+    mappings = _count(engine, ControlMapping)
+    assert mappings > 0
+    again = run(settings, "catalog", "import", "--from-dir", str(folder))
+    assert again.returncode == 0
+    assert again.stdout.count("unchanged (imported before)") == 6
+    assert (_count(engine, Catalog), _count(engine, ControlMapping)) == (4, mappings)
+    listed = run(settings, "catalog", "list")
+    assert "901 controls  [active, modelled]" in listed.stdout
+
+    broken = tmp_path / "kaputt.json"
+    broken.write_text('{"catalog": {"uuid": "x"', encoding="utf-8")
+    refused = run(settings, "catalog", "import", str(broken), "--no-model")
+    assert refused.returncode == 1
+    assert "FAILED" in refused.stderr and "JSON" in refused.stderr
+    assert _count(engine, Catalog) == 4
+    nothing = run(settings, "catalog", "import")
+    assert nothing.returncode == 2
