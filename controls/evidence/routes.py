@@ -111,7 +111,7 @@ def download(
         _chunks(handle),
         media_type=evidence.media_type,
         headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
             "x-content-type-options": "nosniff",
         },
     )
@@ -121,7 +121,3 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
     with handle:
         while chunk := handle.read(1024 * 1024):
             yield chunk
-
-
-def _quote(name: str) -> str:
-    return quote(name, safe="")

@@ -79,4 +79,4 @@ def update_soa(session: SessionDep, user: SoaEditor, ref: str, data: SoaUpdate) 
         version=data.version,
         actor=user.username,
     )
-    return next(_read(r) for r in service.rows(session) if r.control.ref == ref)
+    return _read(service.rows(session, ref=ref)[0])

@@ -88,13 +88,13 @@ def derive(statuses: dict[str, int], *, partial: bool) -> Implementation:
     return state
 
 
-def rows(session: Session, *, scope: set[int] | None = None) -> list[SoaRow]:
+def rows(session: Session, *, ref: str | None = None) -> list[SoaRow]:
+    """The SoA, or only the row of one Annex A control."""
     catalog = soa_catalog(session)
-    controls = session.scalars(
-        select(Control)
-        .where(col(Control.catalog_id) == catalog.id)
-        .order_by(col(Control.sort_order))
-    ).all()
+    chosen = select(Control).where(col(Control.catalog_id) == catalog.id)
+    if ref is not None:
+        chosen = chosen.where(col(Control.ref) == ref)
+    controls = session.scalars(chosen.order_by(col(Control.sort_order))).all()
     refs = {c.ref for c in controls}
     mapped: dict[str, list[MappedRef]] = defaultdict(list)
     for source, target, relationship in session.execute(

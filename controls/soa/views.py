@@ -84,10 +84,10 @@ def soa_page(request: Request, session: SessionDep, user: UiSoaReader) -> Respon
 
 
 def _row(session: Session, ref: str) -> service.SoaRow:
-    row = next((r for r in service.rows(session) if r.control.ref == ref), None)
-    if row is None:
+    found = service.rows(session, ref=ref)
+    if not found:
         raise NotFound("error.control_not_found", id=ref)
-    return row
+    return found[0]
 
 
 def _form(

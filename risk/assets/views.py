@@ -67,13 +67,10 @@ def _filter_from_query(request: Request) -> tuple[service.AssetFilter, dict[str,
     return flt, params
 
 
-@router.get("")
-def list_page(
-    request: Request,
-    session: SessionDep,
-    user: UiAssetReader,
-    offset: Annotated[int, Query(ge=0)] = 0,
+def _listing(
+    request: Request, session: Session, user: User, offset: int, template: str, **extra: Any
 ) -> Response:
+    """A filtered page of the register, as the list or as the Schutzbedarf overview."""
     flt, params = _filter_from_query(request)
     page, sources = service.list_(
         session,
@@ -84,17 +81,34 @@ def list_page(
     rows = [queries.to_read(r.asset, r.category, r.department, sources) for r in page.items]
     return render(
         request,
-        "assets/list.html",
+        template,
         {
             "page": page,
             "rows": rows,
             "offset": offset,
             "limit": PAGE_SIZE,
             "params": params,
-            "can_create": user.role in (Role.ISB, Role.DEPARTMENT),
-            "is_isb": user.role is Role.ISB,
+            **extra,
             **_choices(session, user),
         },
+    )
+
+
+@router.get("")
+def list_page(
+    request: Request,
+    session: SessionDep,
+    user: UiAssetReader,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    return _listing(
+        request,
+        session,
+        user,
+        offset,
+        "assets/list.html",
+        can_create=user.role in (Role.ISB, Role.DEPARTMENT),
+        is_isb=user.role is Role.ISB,
     )
 
 
@@ -105,26 +119,7 @@ def protection_overview(
     user: UiAssetReader,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    flt, params = _filter_from_query(request)
-    page, sources = service.list_(
-        session,
-        page=PageParams(limit=PAGE_SIZE, offset=offset),
-        flt=flt,
-        scope=department_scope(user),
-    )
-    rows = [queries.to_read(r.asset, r.category, r.department, sources) for r in page.items]
-    return render(
-        request,
-        "assets/protection_overview.html",
-        {
-            "page": page,
-            "rows": rows,
-            "offset": offset,
-            "limit": PAGE_SIZE,
-            "params": params,
-            **_choices(session, user),
-        },
-    )
+    return _listing(request, session, user, offset, "assets/protection_overview.html")
 
 
 def _graph(request: Request, detail: Any) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from controls.catalogs.models import Catalog, Control, ControlMapping
 from isms.audit.models import AuditEvent
 from isms.database import session_scope
-from tests.controls.conftest import ISO, ISO_MAPPING, ITGS_MAPPING, KERNEL, METHODIK, Org
+from tests.controls.conftest import ISO, ISO_MAPPING, ITGS_MAPPING, KERNEL, Org
 
 
 def _upload(client: TestClient, headers: dict[str, str], name: str, data: bytes) -> object:
@@ -187,4 +187,3 @@ def test_mapping_collections_import_with_relationships_and_threats(
     assert again.status_code == 200 and again.json()["created"] is False
     listed = client.get("/api/v1/mapping-collections", headers=org.auditor).json()
     assert len(listed) == 1 and listed[0]["entry_count"] == pairs
-    assert METHODIK.exists()
