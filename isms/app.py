@@ -39,6 +39,7 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from risk.analysis import routes as risk_routes
 from risk.assets import exchange_views
 from risk.assets import routes as asset_routes
 from risk.assets import views as asset_views
@@ -128,6 +129,7 @@ def create_app(
         check_routes.router,
         evidence_routes.router,
         soa_routes.router,
+        risk_routes.router,
         web_router,
         identity_views.router,
         admin_views.router,

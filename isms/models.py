@@ -13,6 +13,15 @@ from controls.soa.models import SoaEntry
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
+from risk.analysis.models import (
+    AssetThreat,
+    Measure,
+    Risk,
+    RiskEvent,
+    RiskMatrix,
+    RiskRequirement,
+    Threat,
+)
 from risk.assets.models import Asset, AssetCategory, AssetDependency
 
 __all__ = [
@@ -20,6 +29,7 @@ __all__ = [
     "Asset",
     "AssetCategory",
     "AssetDependency",
+    "AssetThreat",
     "AuditEvent",
     "Catalog",
     "CatalogGroup",
@@ -31,10 +41,16 @@ __all__ = [
     "Evidence",
     "LoginThrottle",
     "MappingCollection",
+    "Measure",
     "ModellingDecision",
     "RevokedToken",
+    "Risk",
+    "RiskEvent",
+    "RiskMatrix",
+    "RiskRequirement",
     "SchedulerLease",
     "SoaEntry",
+    "Threat",
     "User",
     "UserDepartment",
 ]

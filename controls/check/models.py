@@ -127,6 +127,7 @@ class CheckEntry(SQLModel, table=True):
     interview_partners: str = Field(default="", max_length=500)
     checked_on: date | None = None
     target_date: date | None = None
+    cost: int | None = None  # estimated cost of closing the gap, in whole euros (Realisierungsplan)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=_entry_version)

@@ -62,6 +62,7 @@ def to_read(row: service.CheckRow, evidence: list[int]) -> CheckRead:
         interview_partners=entry.interview_partners,
         checked_on=entry.checked_on,
         target_date=entry.target_date,
+        cost=entry.cost,
         overdue=service.is_overdue(entry),
         evidence_ids=evidence,
         updated_at=entry.updated_at,

@@ -20,6 +20,7 @@ class CheckUpdate(BaseModel):
     interview_partners: str | None = Field(default=None, max_length=500)
     checked_on: date | None = None
     target_date: date | None = None
+    cost: int | None = Field(default=None, ge=0, le=10**10, description="Estimate in euros")
     evidence_ids: list[int] | None = Field(default=None, max_length=50)
     version: int | None = Field(default=None, description="The version read; stale writes: 409")
 
@@ -66,6 +67,7 @@ class CheckRead(BaseModel):
     interview_partners: str
     checked_on: date | None
     target_date: date | None
+    cost: int | None
     overdue: bool
     evidence_ids: list[int]
     updated_at: datetime

@@ -335,6 +335,7 @@ def save_entry(
         "interview_partners": str(form.get("interview_partners") or "").strip(),
         "checked_on": str(form.get("checked_on") or "") or None,
         "target_date": str(form.get("target_date") or "") or None,
+        "cost": str(form.get("cost") or "").strip() or None,
         "evidence_ids": [int(v) for v in list_value(form, "evidence_ids") if str(v).isdigit()],
         "version": str(form.get("version") or "") or None,
     }
