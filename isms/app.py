@@ -40,6 +40,7 @@ from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
 from risk.analysis import routes as risk_routes
+from risk.analysis import views as risk_views
 from risk.assets import exchange_views
 from risk.assets import routes as asset_routes
 from risk.assets import views as asset_views
@@ -68,6 +69,8 @@ def _register_ui() -> None:
     register_nav("nav.assets", "/assets", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.check", "/check", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.catalogs", "/catalogs", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.risks", "/risks", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.plan", "/plan", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
     register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
@@ -78,6 +81,11 @@ def _register_ui() -> None:
         "widgets/check.html",
         {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
         check_views.dashboard_widget,
+    )
+    register_widget(
+        "widgets/risks.html",
+        {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
+        risk_views.dashboard_widget,
     )
 
 
@@ -140,6 +148,7 @@ def create_app(
         catalog_views.router,
         soa_views.router,
         evidence_views.router,
+        risk_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -142,6 +142,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"catalogs from {catalogs.folder}: {len(catalogs.imported)} imported; modelling "
             f"created {catalogs.entries} check entries, {catalogs.filled} of them filled in"
         )
+    risks = demo.load_risks(engine, catalog_dir=get_settings().catalog_dir)
+    print(f"risk analysis: {risks} demo risks created")
+    return 0
+
+
+def cmd_threats_import(args: argparse.Namespace) -> int:
+    from isms.audit.service import Actor, set_actor
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from isms.migrations import upgrade
+    from risk.analysis import threats
+
+    engine = _engine()
+    upgrade(engine)
+    try:
+        with session_scope(engine) as session:
+            set_actor(session, Actor(None, "cli:threats"))
+            if args.source:
+                changed = threats.import_threats(session, _read_source(args.source))
+            else:
+                changed = threats.import_default_threats(session, get_settings().catalog_dir)
+            total = len(threats.list_threats(session))
+    except (DomainError, OSError) as exc:
+        reason = (
+            translate("en", exc.message_key, **exc.params)
+            if isinstance(exc, DomainError)
+            else str(exc)
+        )
+        print(f"FAILED: {reason}", file=sys.stderr)
+        return 1
+    print(f"elementary threats: {changed} imported or updated, {total} threats in all")
     return 0
 
 
@@ -333,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("model", help="model all assets against the active catalogs").set_defaults(
         func=cmd_model
     )
+
+    threats = sub.add_parser("threats", help="threats of the risk analysis")
+    threats_sub = threats.add_subparsers(dest="threats_command", required=True)
+    timp = threats_sub.add_parser(
+        "import",
+        help="import the BSI's elementary threats (basethreats.csv: path or https URL; default: "
+        "ISMS_CATALOG_DIR or ../shared, else the BSI's published file)",
+    )
+    timp.add_argument("source", nargs="?", metavar="PATH_OR_URL")
+    timp.set_defaults(func=cmd_threats_import)
 
     sched = sub.add_parser("scheduler", help="run the scheduler as its own process")
     sched.set_defaults(func=cmd_scheduler)

@@ -254,3 +254,17 @@ def load_catalogs(
         with contextlib.suppress(NotFound):
             check_demo.soa(session, soa_catalog(session).family)
     return result
+
+
+def load_risks(engine: Engine, *, catalog_dir: Path | None = None) -> int:
+    """The elementary threats (from a local copy of the BSI's list, else the demo's own ids and
+    names) and the demo risks with treatments, measures and acceptances; idempotent."""
+    from risk.analysis import demo as risk_demo
+    from risk.analysis import threats
+
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        path = threats.locate_threats(catalog_dir)
+        if path is not None:
+            threats.import_threats(session, path.read_bytes())
+        return risk_demo.load(session)

@@ -59,17 +59,17 @@ def level_index(levels: Sequence[str], value: str, field: str) -> int:
 BSI_200_3 = MatrixSpec(
     frequencies=("selten", "mittel", "häufig", "sehr häufig"),  # vocabulary: BSI 200-3
     impacts=(
-        "vernachlässigbar",
+        "vernachlässigbar",  # vocabulary: BSI 200-3
         "begrenzt",
-        "beträchtlich",
+        "beträchtlich",  # vocabulary: BSI 200-3
         "existenzbedrohend",
-    ),  # vocabulary: BSI 200-3
+    ),
     categories=("gering", "mittel", "hoch", "sehr hoch"),
     cells=(
         ("gering", "gering", "gering", "gering"),  # negligible
-        ("gering", "gering", "mittel", "hoch"),  # begrenzt
-        ("mittel", "mittel", "hoch", "sehr hoch"),  # beträchtlich
-        ("mittel", "hoch", "sehr hoch", "sehr hoch"),  # existenzbedrohend
+        ("gering", "gering", "mittel", "hoch"),  # limited
+        ("mittel", "mittel", "hoch", "sehr hoch"),  # considerable
+        ("mittel", "hoch", "sehr hoch", "sehr hoch"),  # existence-threatening
     ),
 )
 

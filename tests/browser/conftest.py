@@ -121,6 +121,7 @@ def demo(engine: Engine) -> str:
     catalogs = ROOT.parent / "shared/catalogs/bsi-stand-der-technik"
     demo_data.load_assets(engine, catalog_dir=catalogs)
     demo_data.load_catalogs(engine, catalog_dir=catalogs)
+    demo_data.load_risks(engine, catalog_dir=catalogs)
     return DEMO_PASSWORD
 
 

@@ -115,6 +115,14 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         pages += ["/check?overdue=ja", entry, catalog, control]
         if username == "isb":
             pages += ["/soa/5.1", f"/check{detail}/modelling"]
+    if "/risks" in nav:
+        # The register, the heat map (after treatment too), the objects to analyse, the threats,
+        # one risk with its measures and history, one object's threat overview, the plan.
+        risk = _first_link(page, "/risks", "table a[href^='/risks/']")
+        pages += ["/risks/heatmap", "/risks/heatmap?basis=residual", "/risks/analysis"]
+        pages += ["/threats", risk, "/plan?overdue=ja", f"/risks{detail}/threats"]
+        if username == "isb":
+            pages += ["/risks/new", f"{risk}/accept"]
 
     problems: list[str] = []
     for href in pages:

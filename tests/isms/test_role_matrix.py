@@ -25,6 +25,7 @@ from isms.settings import Settings
 from tests.conftest import SECRET
 from tests.controls import samples
 from tests.factories import PASSWORD, make_department, make_user
+from tests.risk.analysis.conftest import THREATS_CSV
 
 ROLES = ["anonymous", *[r.value for r in Role]]
 _n = itertools.count(1)
@@ -150,6 +151,60 @@ class World:
                 scope=None,
             )
             return made.id or 0
+
+    # Risk analysis: an own threat, a risk on the department user's asset, a measure.
+    def threat(self) -> int:
+        from isms.database import session_scope as scope
+        from risk.analysis import threats
+
+        with scope(self.engine) as session:
+            return (
+                threats.create_threat(
+                    session, ref=f"ZG {next(_n)}", name="Manipulierte Firmware", description=""
+                ).id
+                or 0
+            )
+
+    def risk(self, department: int | None = None) -> int:
+        from isms.database import session_scope as scope
+        from risk.analysis import service
+        from risk.analysis.schemas import RiskCreate
+
+        threat, asset = self.threat(), self.fresh_asset(department)
+        with scope(self.engine) as session:
+            made = service.create_risk(
+                session,
+                data=RiskCreate(
+                    asset_id=asset,
+                    threat_id=threat,
+                    title="Ransomware",
+                    availability=True,
+                    frequency="mittel",
+                    impact="begrenzt",
+                ),
+                scope=None,
+                actor="test",
+            )
+            return made.id or 0
+
+    def measure(self) -> int:
+        from isms.database import session_scope as scope
+        from risk.analysis import measures
+        from risk.analysis.schemas import MeasureCreate
+
+        risk = self.risk()
+        with scope(self.engine) as session:
+            made = measures.create_measure(
+                session, data=MeasureCreate(risk_id=risk, title="Backup"), scope=None, actor="t"
+            )
+            return made.id or 0
+
+    def matrix(self) -> int:
+        from isms.database import session_scope as scope
+        from risk.analysis import service
+
+        with scope(self.engine) as session:
+            return service.matrix_for_new_risks(session).id or 0
 
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
@@ -501,7 +556,189 @@ CASES = [
         allow(200, *ASSET_READERS),
         lambda w: f"/api/v1/evidence/{w.evidence()}/download",
     ),
+    # Risk analysis: everyone in the ISMS reads (department users their own); the ISB analyses.
+    Case("GET", "/api/v1/threats", allow(200, *ASSET_READERS), lambda w: "/api/v1/threats"),
+    Case(
+        "POST",
+        "/api/v1/threats",
+        allow(201, Role.ISB),
+        lambda w: "/api/v1/threats",
+        body=lambda w: {"ref": f"ZG {next(_n)}", "name": "Sabotage am Schaltschrank"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/threats/import",
+        allow(200, Role.ISB),
+        lambda w: "/api/v1/threats/import",
+        files=lambda w: {"file": ("basethreats.csv", THREATS_CSV.read_bytes())},
+    ),
+    Case(
+        "GET",
+        "/api/v1/threats/{threat_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/threats/{w.threat()}",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/threats/{threat_id}",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/threats/{w.threat()}",
+        body=lambda w: {"name": "Neu benannt"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/threats/{threat_id}",
+        allow(204, Role.ISB),
+        lambda w: f"/api/v1/threats/{w.threat()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/assets/{asset_id}/threat-overview",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/assets/{w.own_asset}/threat-overview",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/assets/{asset_id}/threat-overview",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/assets/{w.own_asset}/threat-overview",
+        body=lambda w: {"relevant": [w.threat()]},
+    ),
+    Case(
+        "GET",
+        "/api/v1/risk-analysis/candidates",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/risk-analysis/candidates",
+    ),
+    Case(
+        "GET",
+        "/api/v1/risk-matrices",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/risk-matrices",
+    ),
+    Case(
+        "POST",
+        "/api/v1/risk-matrices",
+        allow(201, Role.ISB),
+        lambda w: "/api/v1/risk-matrices",
+        body=lambda w: {
+            "name": f"Matrix {next(_n)}",
+            "frequencies": ["selten", "oft"],
+            "impacts": ["klein", "gross"],
+            "categories": ["niedrig", "hoch"],
+            "cells": [["niedrig", "niedrig"], ["niedrig", "hoch"]],
+        },
+    ),
+    Case(
+        "POST",
+        "/api/v1/risk-matrices/{matrix_id}/activate",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/risk-matrices/{w.matrix()}/activate",
+    ),
+    Case("GET", "/api/v1/risks", allow(200, *ASSET_READERS), lambda w: "/api/v1/risks"),
+    Case(
+        "POST",
+        "/api/v1/risks",
+        allow(201, Role.ISB),
+        lambda w: "/api/v1/risks",
+        body=lambda w: {
+            "asset_id": w.own_asset,
+            "threat_id": w.threat(),
+            "title": "Ausfall",
+            "availability": True,
+            "frequency": "selten",
+            "impact": "begrenzt",
+        },
+    ),
+    Case(
+        "GET", "/api/v1/risk-heatmap", allow(200, *ASSET_READERS), lambda w: "/api/v1/risk-heatmap"
+    ),
+    Case(
+        "GET",
+        "/api/v1/risks/{risk_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/risks/{w.risk()}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/risks/{risk_id}",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/risks/{w.risk()}",
+        body=lambda w: {"impact": "beträchtlich"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/risks/{risk_id}/treatment",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/risks/{w.risk()}/treatment",
+        body=lambda w: {"treatment": "reduzieren"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/risks/{risk_id}/acceptance",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/risks/{w.risk()}/acceptance",
+        body=lambda w: {
+            "approver": "Oberbürgermeister",
+            "justification": "Restrisiko tragbar",
+            "expires_on": (date.today() + timedelta(days=90)).isoformat(),
+        },
+    ),
+    Case(
+        "POST",
+        "/api/v1/risks/{risk_id}/close",
+        allow(200, Role.ISB),
+        lambda w: f"/api/v1/risks/{w.risk()}/close",
+        body=lambda w: {"reason": "System ausgesondert"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/risks/{risk_id}/reopen",
+        allow(409, Role.ISB),  # an open risk cannot be reopened; the role check comes first
+        lambda w: f"/api/v1/risks/{w.risk()}/reopen",
+        body=lambda w: {"reason": "Neue Lage"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/risks/{risk_id}/history",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/risks/{w.risk()}/history",
+    ),
+    Case("GET", "/api/v1/measures", allow(200, *ASSET_READERS), lambda w: "/api/v1/measures"),
+    Case(
+        "POST",
+        "/api/v1/measures",
+        allow(201, Role.ISB),
+        lambda w: "/api/v1/measures",
+        body=lambda w: {"risk_id": w.risk(), "title": "Netzsegmentierung"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/measures/{measure_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/measures/{w.measure()}",
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/measures/{measure_id}",
+        allow(200, Role.ISB, Role.DEPARTMENT),
+        lambda w: f"/api/v1/measures/{w.measure()}",
+        body=lambda w: {"status": "in_umsetzung"},
+    ),
+    Case(
+        "GET",
+        "/api/v1/implementation-plan",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/implementation-plan",
+    ),
 ]
+
+OTHER_RISK = Case(
+    "GET",
+    "/api/v1/risks/{risk_id}",
+    allow(200, Role.ISB, Role.DPO, Role.AUDITOR, department=404),
+    lambda w: f"/api/v1/risks/{w.risk(w.other_department)}",
+)
 
 OWN_DEPARTMENT = Case(
     "GET",
@@ -543,6 +780,12 @@ PAGES = {
     "/soa": allow(200, Role.ISB, Role.DPO, Role.AUDITOR, anonymous=303),  # 200 without ISO too
     "/evidence": allow(200, *ASSET_READERS, anonymous=303),
     "/check": allow(200, *ASSET_READERS, anonymous=303),
+    "/risks": allow(200, *ASSET_READERS, anonymous=303),
+    "/risks/heatmap": allow(200, *ASSET_READERS, anonymous=303),
+    "/risks/analysis": allow(200, *ASSET_READERS, anonymous=303),
+    "/risks/new": allow(200, Role.ISB, anonymous=303),
+    "/threats": allow(200, *ASSET_READERS, anonymous=303),
+    "/plan": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 
@@ -601,7 +844,7 @@ def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     "case",
-    [*CASES, OWN_DEPARTMENT, OWN_ASSET, OTHER_ASSET_EDIT],
+    [*CASES, OWN_DEPARTMENT, OWN_ASSET, OTHER_ASSET_EDIT, OTHER_RISK],
     ids=lambda c: f"{c.method} {c.path}",
 )
 def test_api_route_under_role(
