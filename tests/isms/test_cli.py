@@ -178,3 +178,22 @@ def test_catalog_import_from_a_folder_then_again_then_a_bad_file(
     assert _count(engine, Catalog) == 4
     nothing = run(settings, "catalog", "import")
     assert nothing.returncode == 2
+
+
+def test_threats_import_from_a_file_then_again_then_a_bad_file(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from risk.analysis.models import Threat
+    from tests.risk.analysis.conftest import THREATS_CSV
+
+    first = run(settings, "threats", "import", str(THREATS_CSV))
+    assert first.returncode == 0, first.stderr
+    assert "47 imported or updated, 47 threats in all" in first.stdout
+    again = run(settings, "threats", "import", str(THREATS_CSV))
+    assert "0 imported or updated, 47 threats in all" in again.stdout
+    bad = tmp_path / "threats.csv"
+    bad.write_text("Kennung;Name\nX;Y\n", encoding="utf-8")
+    refused = run(settings, "threats", "import", str(bad))
+    assert refused.returncode == 1
+    assert "elementary threats" in refused.stderr and "ID" in refused.stderr
+    assert _count(engine, Threat) == 47
