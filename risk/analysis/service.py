@@ -207,20 +207,29 @@ def _filtered(query: Any, flt: RiskFilter, scope: set[int] | None) -> Any:
 def list_risks(
     session: Session, *, page: PageParams, flt: RiskFilter, scope: set[int] | None
 ) -> Page[RiskRow]:
-    """One page of risks with asset and threat (2 queries: count, page)."""
+    """One page of risks with asset and threat (2 queries: count, page).
+
+    The page is chosen on the risks alone, read off an index in the order asked for (ties
+    broken by id in the same direction), and only its rows are joined with asset and threat:
+    joining first made the database sort every matching row, texts and all, to keep 50.
+    """
     total = session.scalar(_filtered(select(func.count()).select_from(Risk), flt, scope)) or 0
-    query = _filtered(
+
+    def ordered(query: Any) -> Any:
+        sort = page.sort or "-category"
+        query = apply_sort(query, sort, SORT)
+        if sort.lstrip("-") == "ref":
+            return query
+        return query.order_by(col(Risk.id).desc() if sort.startswith("-") else col(Risk.id))
+
+    chosen = ordered(_filtered(select(col(Risk.id)), flt, scope))
+    chosen = chosen.limit(page.limit).offset(page.offset)
+    query = ordered(
         select(Risk, Asset, Threat)
         .join(Asset, col(Asset.id) == col(Risk.asset_id))
-        .join(Threat, col(Threat.id) == col(Risk.threat_id)),
-        flt,
-        scope,
+        .join(Threat, col(Threat.id) == col(Risk.threat_id))
+        .where(col(Risk.id).in_(chosen.scalar_subquery()))
     )
-    if page.sort:
-        query = apply_sort(query, page.sort, SORT)
-    else:
-        query = query.order_by(col(Risk.category_rank).desc())
-    query = query.order_by(col(Risk.id)).limit(page.limit).offset(page.offset)
     return Page(items=[RiskRow(*row) for row in session.execute(query)], total=total)
 
 

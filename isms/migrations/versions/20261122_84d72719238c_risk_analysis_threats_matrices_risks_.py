@@ -2,7 +2,7 @@
 
 Revision ID: 84d72719238c
 Revises: 30bac278844c
-Create Date: 2026-11-21 23:55:42.105459
+Create Date: 2026-11-22 00:16:07.459704
 """
 
 from collections.abc import Sequence
@@ -108,10 +108,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('risk', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_asset_id'), ['asset_id'], unique=False)
-        batch_op.create_index('ix_risk_matrix_cell', ['matrix_id', 'impact', 'frequency'], unique=False)
-        batch_op.create_index('ix_risk_owner_category', ['owner_department_id', 'category'], unique=False)
-        batch_op.create_index('ix_risk_status_category', ['status', 'category'], unique=False)
+        batch_op.create_index('ix_risk_category_rank', ['category', 'category_rank', 'id'], unique=False)
+        batch_op.create_index('ix_risk_matrix_cell', ['matrix_id', 'impact', 'frequency', 'residual_impact', 'residual_frequency', 'status'], unique=False)
+        batch_op.create_index('ix_risk_owner_rank', ['owner_department_id', 'category_rank', 'id'], unique=False)
+        batch_op.create_index('ix_risk_rank', ['category_rank', 'id'], unique=False)
+        batch_op.create_index('ix_risk_status_rank', ['status', 'category_rank', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_threat_id'), ['threat_id'], unique=False)
+        batch_op.create_index('ix_risk_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('measure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -193,10 +196,13 @@ def downgrade() -> None:
 
     op.drop_table('measure')
     with op.batch_alter_table('risk', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_updated')
         batch_op.drop_index(batch_op.f('ix_risk_threat_id'))
-        batch_op.drop_index('ix_risk_status_category')
-        batch_op.drop_index('ix_risk_owner_category')
+        batch_op.drop_index('ix_risk_status_rank')
+        batch_op.drop_index('ix_risk_rank')
+        batch_op.drop_index('ix_risk_owner_rank')
         batch_op.drop_index('ix_risk_matrix_cell')
+        batch_op.drop_index('ix_risk_category_rank')
         batch_op.drop_index(batch_op.f('ix_risk_asset_id'))
 
     op.drop_table('risk')
