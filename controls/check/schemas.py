@@ -20,7 +20,7 @@ class CheckUpdate(BaseModel):
     interview_partners: str | None = Field(default=None, max_length=500)
     checked_on: date | None = None
     target_date: date | None = None
-    cost: int | None = Field(default=None, ge=0, le=10**10, description="Estimate in euros")
+    cost: int | None = Field(default=None, ge=0, le=2_147_483_647, description="Estimate in euros")
     evidence_ids: list[int] | None = Field(default=None, max_length=50)
     version: int | None = Field(default=None, description="The version read; stale writes: 409")
 

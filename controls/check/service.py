@@ -55,6 +55,7 @@ class CheckFilter:
     q: str | None = None
     overdue: bool = False
     modelled: bool | None = True
+    ids: tuple[int, ...] | None = None  # only these entries
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _owner() -> Any:
 def _filtered(query: Any, flt: CheckFilter, scope: set[int] | None) -> Any:
     if scope is not None:
         query = query.where(_owner().in_(scope))
+    if flt.ids is not None:
+        query = query.where(col(CheckEntry.id).in_(flt.ids))
     if flt.asset_id is not None:
         query = query.where(col(CheckEntry.asset_id) == flt.asset_id)
     if flt.domain:

@@ -9,6 +9,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -98,6 +100,20 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return _answer(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
+async def value_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number the database cannot hold (an id beyond 64 bits on SQLite, beyond 32 bits in an
+    integer column on PostgreSQL): the request is wrong, not the service. Nothing was written:
+    the request's transaction is rolled back."""
+    message = translate(request_language(request), "error.value_out_of_range")
+    return _answer(request, 400, "invalid_input", message)
+
+
+async def concurrent_write(request: Request, exc: Exception) -> Response:
+    """Two writes of the same record at once: the second is refused like a stale version."""
+    message = translate(request_language(request), "error.concurrent_write")
+    return _answer(request, 409, "conflict", message)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = translate(request_language(request), "error.internal_error")
@@ -109,4 +125,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OverflowError, value_out_of_range)
+    app.add_exception_handler(DataError, value_out_of_range)
+    app.add_exception_handler(StaleDataError, concurrent_write)
     app.add_exception_handler(Exception, unexpected_error)

@@ -25,10 +25,13 @@ class MatrixSpec:
     # cells[impact index][frequency index] -> category
     cells: tuple[tuple[str, ...], ...]
 
-    def category(self, frequency: str, impact: str) -> str:
-        """The risk category of frequency x impact; an unknown level is a 400 naming the choices."""
-        return self.cells[level_index(self.impacts, impact, "impact")][
-            level_index(self.frequencies, frequency, "frequency")
+    def category(
+        self, frequency: str, impact: str, fields: tuple[str, str] = ("frequency", "impact")
+    ) -> str:
+        """The risk category of frequency x impact; an unknown level is a 400 naming the choices
+        (reported under fields, e.g. the residual rating's)."""
+        return self.cells[level_index(self.impacts, impact, fields[1])][
+            level_index(self.frequencies, frequency, fields[0])
         ]
 
     def rank(self, category: str) -> int:

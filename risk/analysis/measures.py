@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, case, func, literal, null, select, type_coerce
+from sqlalchemy import Date, Integer, String, case, func, literal, null, or_, select, type_coerce
 from sqlmodel import Session, col
 
 from controls.catalogs.models import Control
 from controls.check.models import CheckEntry, CheckStatus
 from isms.clock import utcnow
-from isms.errors import Conflict, InvalidInput, NotFound
+from isms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from isms.identity.models import Department
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams
@@ -23,6 +23,8 @@ from risk.analysis.schemas import MeasureCreate, MeasureUpdate
 from risk.assets.models import Asset
 
 OPEN_CHECK = (CheckStatus.TEILWEISE, CheckStatus.NEIN)
+# What a department records on its measures; the rest of a measure is the ISB's decision.
+DEPARTMENT_FIELDS = {"status", "due_date", "responsible"}
 PRIORITY_OF_VERB = {"MUSS": 1, "SOLLTE": 2}  # everything else (KANN): 3
 
 
@@ -41,9 +43,28 @@ def is_overdue(measure: Measure, today: date | None = None) -> bool:
     )
 
 
-def get_measure(session: Session, *, measure_id: int, scope: set[int] | None) -> Measure:
-    measure = session.get(Measure, measure_id)
-    if measure is None or (scope is not None and measure.owner_department_id not in scope):
+def _visible(scope: set[int]) -> Any:
+    """A department sees the measures it owns and every measure against its own risks."""
+    return or_(
+        col(Measure.owner_department_id).in_(scope),
+        col(Measure.risk_id).in_(
+            select(col(Risk.id)).where(col(Risk.owner_department_id).in_(scope))
+        ),
+    )
+
+
+def get_measure(
+    session: Session, *, measure_id: int, scope: set[int] | None, edit: bool = False
+) -> Measure:
+    """One measure; department users read theirs and those against their risks, and record
+    progress (edit) only on the ones they own."""
+    query = select(Measure).where(col(Measure.id) == measure_id)
+    if scope is not None:
+        query = query.where(
+            col(Measure.owner_department_id).in_(scope) if edit else _visible(scope)
+        )
+    measure = session.scalars(query).first()
+    if measure is None:
         raise NotFound("error.measure_not_found", id=measure_id)
     return measure
 
@@ -65,7 +86,7 @@ def list_measures(
     counted: Any = select(func.count()).select_from(Measure)
     conditions: list[Any] = []
     if scope is not None:
-        conditions.append(col(Measure.owner_department_id).in_(scope))
+        conditions.append(_visible(scope))
     if flt.risk_id is not None:
         conditions.append(col(Measure.risk_id) == flt.risk_id)
     if flt.department_id is not None:
@@ -150,9 +171,14 @@ def update_measure(
     if risk is not None and risk.status == RiskStatus.CLOSED:
         raise Conflict("error.risk_closed", ref=risk.ref)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if scope is not None and set(changes) - DEPARTMENT_FIELDS:
+        others = sorted(set(changes) - DEPARTMENT_FIELDS)
+        raise Forbidden("error.measure_fields_isb_only", fields=", ".join(others))
     for key in ("title", "status", "priority"):
         if key in changes and changes[key] is None:
             raise InvalidInput("error.field_required", field=key)
+    if "title" in changes and not str(changes["title"]).strip():
+        raise InvalidInput("error.field_required", field="title")
     if changes.get("owner_department_id") is not None:
         _check_department(session, changes["owner_department_id"], scope)
     elif "owner_department_id" in changes:
@@ -209,6 +235,7 @@ class PlanItem:
     cost: int | None
     priority: int
     status: str
+    version: int
 
     @property
     def overdue(self) -> bool:
@@ -241,6 +268,7 @@ def _plan_query(flt: PlanFilter, scope: set[int] | None) -> Any:
             type_coerce(col(CheckEntry.cost), Integer).label("cost"),
             type_coerce(priority, Integer).label("priority"),
             type_coerce(col(CheckEntry.status), String).label("status"),
+            type_coerce(col(CheckEntry.version), Integer).label("version"),
         )
         .join(Control, col(Control.id) == col(CheckEntry.control_id))
         .where(col(CheckEntry.modelled), col(CheckEntry.status).in_(OPEN_CHECK))
@@ -259,6 +287,7 @@ def _plan_query(flt: PlanFilter, scope: set[int] | None) -> Any:
             type_coerce(col(Measure.cost), Integer).label("cost"),
             type_coerce(col(Measure.priority), Integer).label("priority"),
             type_coerce(col(Measure.status), String).label("status"),
+            type_coerce(col(Measure.version), Integer).label("version"),
         )
         .join(Risk, col(Risk.id) == col(Measure.risk_id))
         .where(col(Measure.status).in_(OPEN_MEASURE), col(Risk.status) != RiskStatus.CLOSED)
@@ -326,6 +355,7 @@ def plan(
             cost=None if r.cost is None else int(r.cost),
             priority=int(r.priority),
             status=r.status,
+            version=int(r.version),
         )
         for r in rows
     ]

@@ -75,11 +75,11 @@ def create_threat(session: SessionDep, _: RiskAnalyst, data: ThreatCreate) -> Th
     summary="Import the elementary threats G 0.1-G 0.47 (the BSI's basethreats.csv)",
     responses={400: {"description": "Not the BSI's threat list; nothing was imported"}},
 )
-async def import_threats(
+def import_threats(
     request: Request, session: SessionDep, _: RiskAnalyst, file: UploadFile | None = None
 ) -> dict[str, int]:
     if file is not None:
-        data = await file.read(MAX_THREATS_FILE + 1)
+        data = file.file.read(MAX_THREATS_FILE + 1)
         if len(data) > MAX_THREATS_FILE:
             raise InvalidInput("error.threats_file_invalid", reason="larger than 2 MB")
         changed = threats.import_threats(session, data)
@@ -509,7 +509,7 @@ def update_measure(
     session: SessionDep, user: MeasureEditor, measure_id: int, data: MeasureUpdate
 ) -> MeasureRead:
     scope = department_scope(user)
-    measure = measures.get_measure(session, measure_id=measure_id, scope=scope)
+    measure = measures.get_measure(session, measure_id=measure_id, scope=scope, edit=True)
     measures.update_measure(session, measure=measure, data=data, scope=scope, actor=user.username)
     return measure_read(measure, _risk_ref(session, measure))
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from risk.analysis.models import MeasureStatus, RiskStatus, ThreatSource, Treatment
 from risk.assets.schemas import AssetRef
 
+MAX_COST = 2_147_483_647  # an integer column on PostgreSQL
 Level = Field(max_length=40, description="A level of the risk's matrix, e.g. selten, begrenzt")
 
 
@@ -239,7 +240,7 @@ class MeasureFields(BaseModel):
     owner_department_id: int | None = Field(default=None, description="Default: the risk's")
     responsible: str = Field(default="", max_length=200)
     due_date: date | None = None
-    cost: int | None = Field(default=None, ge=0, le=10**10, description="Estimate in euros")
+    cost: int | None = Field(default=None, ge=0, le=MAX_COST, description="Estimate in euros")
     priority: int | None = Field(default=None, ge=1, le=3, description="1 hoch, 3 niedrig")
     status: MeasureStatus = MeasureStatus.PLANNED
 
@@ -257,7 +258,7 @@ class MeasureUpdate(BaseModel):
     owner_department_id: int | None = None
     responsible: str | None = Field(default=None, max_length=200)
     due_date: date | None = None
-    cost: int | None = Field(default=None, ge=0, le=10**10, description="Estimate in euros")
+    cost: int | None = Field(default=None, ge=0, le=MAX_COST, description="Estimate in euros")
     priority: int | None = Field(default=None, ge=1, le=3)
     status: MeasureStatus | None = None
     version: int | None = None

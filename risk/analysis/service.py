@@ -94,6 +94,8 @@ def create_matrix(session: Session, *, data: MatrixCreate, actor: str) -> RiskMa
     """A new matrix for new analyses; existing risks keep the one they were rated with."""
     spec = build_spec(data.frequencies, data.impacts, data.categories, data.cells)
     name = data.name.strip()
+    if not name:
+        raise InvalidInput("error.field_required", field="name")
     if session.scalar(select(col(RiskMatrix.id)).where(col(RiskMatrix.name) == name)) is not None:
         raise Conflict("error.matrix_name_taken", field="name", name=name)
     if data.activate:
@@ -314,6 +316,13 @@ def _check_open(risk: Risk) -> None:
         raise Conflict("error.risk_closed", ref=risk.ref)
 
 
+def _check_not_accepted(risk: Risk) -> None:
+    """An accepted risk is changed only after the acceptance is withdrawn with a reason: the
+    management accepted this rating and these causes, not another."""
+    if risk.status == RiskStatus.ACCEPTED:
+        raise Conflict("error.risk_accepted_withdraw_first", ref=risk.ref)
+
+
 def _check_department(session: Session, department_id: int, scope: set[int] | None) -> None:
     if session.get(Department, department_id) is None or (
         scope is not None and department_id not in scope
@@ -362,6 +371,31 @@ def _link_requirements(session: Session, risk: Risk, entry_ids: Sequence[int]) -
         session.add(RiskRequirement(risk_id=risk.id or 0, check_entry_id=entry_id))
 
 
+def requirements_by_ref(session: Session, *, asset_id: int, refs: Sequence[str]) -> list[int]:
+    """The modelled check entries of the object (or of the information domain) with these
+    control refs, for the forms that name requirements by ref; unknown refs are a 400."""
+    wanted = {r.strip() for r in refs if r.strip()}
+    if not wanted:
+        return []
+    found: dict[str, int] = {}
+    for entry_id, ref in session.execute(
+        select(col(CheckEntry.id), col(CheckEntry.control_ref))
+        .where(
+            col(CheckEntry.control_ref).in_(wanted),
+            col(CheckEntry.modelled),
+            or_(col(CheckEntry.asset_id) == asset_id, col(CheckEntry.asset_id).is_(None)),
+        )
+        .order_by(col(CheckEntry.id))
+    ):
+        found.setdefault(ref, entry_id)
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise InvalidInput(
+            "error.requirement_ref_unknown", field="requirements", refs=", ".join(missing)
+        )
+    return sorted(found.values())
+
+
 def _rate(session: Session, risk: Risk, frequency: str, impact: str) -> None:
     spec = spec_of(_matrix(session, risk.matrix_id))
     risk.frequency, risk.impact = frequency, impact
@@ -377,7 +411,7 @@ def _rate_residual(session: Session, risk: Risk, frequency: str | None, impact: 
         field = "residual_frequency" if frequency is None else "residual_impact"
         raise InvalidInput("error.residual_needs_both", field=field)
     spec = spec_of(_matrix(session, risk.matrix_id))
-    category = spec.category(frequency, impact)
+    category = spec.category(frequency, impact, ("residual_frequency", "residual_impact"))
     if spec.rank(category) > spec.rank(risk.category):
         raise InvalidInput(
             "error.residual_above_gross",
@@ -457,6 +491,7 @@ def update_risk(
     """Edit the analysis of an open risk; a new rating is recorded in the history."""
     check_version(risk.version, data.version)
     _check_open(risk)
+    _check_not_accepted(risk)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "requirement_ids"})
     before = _rating(risk)
     for key in ("title", "confidentiality", "integrity", "availability"):
@@ -482,12 +517,13 @@ def update_risk(
             changes.get("frequency") or risk.frequency,
             changes.get("impact") or risk.impact,
         )
-        if risk.residual_category is not None:  # re-check the residual against the new gross
-            _rate_residual(session, risk, risk.residual_frequency, risk.residual_impact)
     if "residual_frequency" in changes or "residual_impact" in changes:
         _rate_residual(
             session, risk, changes.get("residual_frequency"), changes.get("residual_impact")
         )
+    elif risk.residual_category is not None and ("frequency" in changes or "impact" in changes):
+        # the residual rating stays, checked against the new rating before treatment
+        _rate_residual(session, risk, risk.residual_frequency, risk.residual_impact)
     if data.requirement_ids is not None:
         _link_requirements(session, risk, data.requirement_ids)
     risk.updated_at = utcnow()
@@ -512,6 +548,7 @@ def treat(session: Session, *, risk: Risk, data: TreatmentInput, actor: str) -> 
     """Decide to avoid, reduce or transfer the risk (acceptance: `accept`)."""
     check_version(risk.version, data.version)
     _check_open(risk)
+    _check_not_accepted(risk)
     if data.treatment == Treatment.ACCEPT:
         raise InvalidInput("error.risk_accept_via_acceptance", field="treatment")
     note = data.note.strip()
@@ -600,6 +637,7 @@ def accept(
     today = today or date.today()
     check_version(risk.version, data.version)
     _check_open(risk)
+    _check_not_accepted(risk)
     approver, justification = data.approver.strip(), data.justification.strip()
     if not approver:
         raise InvalidInput("error.acceptance_needs_approver", field="approver")

@@ -30,7 +30,7 @@ THREATS_URL = (
     "documentation/namespaces/basethreats.csv"
 )
 REQUIRED_COLUMNS = {"ID", "Begriff", "Definition"}
-BSI_REF = re.compile(r"^G (\d+)\.(\d+)$")
+BSI_REF = re.compile(r"^G (\d{1,3})\.(\d{1,3})$")
 # The mapping names a threat as "G 0.18: Fehlplanung oder fehlende Anpassung".
 MAPPED_THREAT = re.compile(r"^\s*(G \d+\.\d+)\b")
 
@@ -63,14 +63,15 @@ def parse_threats(data: bytes) -> list[ThreatSpec]:
     for number, row in enumerate(reader, start=2):
         ref = (row.get("ID") or "").strip()
         name = (row.get("Begriff") or "").strip()
-        if not BSI_REF.match(ref) or not name:
+        uuid = (row.get("uuid") or "").strip()
+        if not BSI_REF.match(ref) or not name or len(uuid) > 36:
             raise InvalidInput("error.threats_file_invalid", reason=f"record {number}: {ref!r}")
         specs.append(
             ThreatSpec(
                 ref=ref,
                 name=name[:200],
                 description=(row.get("Definition") or "").strip(),
-                uuid=(row.get("uuid") or "").strip() or None,
+                uuid=uuid or None,
             )
         )
     if not specs:

@@ -80,7 +80,8 @@ def _departments(session: Session, user: User) -> list[Any]:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    """A form or query value as an id: plain digits that fit a database integer, else None."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _filter(session: Session, request: Request) -> tuple[service.RiskFilter, dict[str, str]]:
@@ -261,11 +262,11 @@ def confirm_overview(
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
     asset = assets.get(session, asset_id=asset_id, scope=None)
-    relevant = [int(v) for v in list_value(form, "relevant") if str(v).isdigit()]
+    relevant = [n for v in list_value(form, "relevant") if (n := _int(str(v))) is not None]
     notes = {
-        int(key.removeprefix("note-")): str(value)[:2000]
+        n: str(value)[:2000]
         for key, value in form.items()
-        if key.startswith("note-") and key.removeprefix("note-").isdigit()
+        if key.startswith("note-") and (n := _int(key.removeprefix("note-"))) is not None
     }
     errors = FormErrors()
     done = attempt(
@@ -348,6 +349,16 @@ def create(
         "frequency": str(form.get("frequency") or ""),
         "impact": str(form.get("impact") or ""),
     }
+    refs = str(form.get("requirements") or "").split(",")
+    if asset_id:
+        data["requirement_ids"] = (
+            attempt(
+                session,
+                errors,
+                lambda: service.requirements_by_ref(session, asset_id=asset_id, refs=refs),
+            )
+            or []
+        )
     payload = validate(RiskCreate, data, errors)
     risk = (
         payload
@@ -381,14 +392,17 @@ def _detail(
     row = service.get_risk(session, risk_id=risk_id, scope=scope)
     matrix = service.spec_of(service._matrix(session, row.risk.matrix_id))
     linked = service.requirement_ids(session, [risk_id])[risk_id]
-    requirements = [
-        check_service.get_entry(session, entry_id=entry_id, scope=None) for entry_id in linked
-    ]
+    requirements = check_service.list_entries(
+        session,
+        page=PageParams(limit=100),
+        flt=check_service.CheckFilter(ids=tuple(linked), modelled=None),
+        scope=scope,
+    )[0].items
     risk_measures = measures.list_measures(
         session,
         page=PageParams(limit=200),
         flt=measures.MeasureFilter(risk_id=risk_id),
-        scope=None,
+        scope=None,  # whoever sees the risk sees what is done against it
     ).items
     return render(
         request,
@@ -407,6 +421,7 @@ def _detail(
             "treatments": [t for t in Treatment if t != Treatment.ACCEPT],
             "departments": all_departments(session),
             "is_isb": user.role is Role.ISB,
+            "sees_audit": user.role in (Role.ISB, Role.AUDITOR),
             "editable_measures": scope,
             "can_edit_measures": user.role in (Role.ISB, Role.DEPARTMENT),
             "today": date.today(),
@@ -457,7 +472,16 @@ def edit(
     if form.get("residual_frequency") or form.get("residual_impact"):
         data["residual_frequency"] = str(form.get("residual_frequency") or "") or None
         data["residual_impact"] = str(form.get("residual_impact") or "") or None
-    payload = validate(RiskUpdate, data, errors)
+    refs = str(form.get("requirements") or "").split(",")
+    data["requirement_ids"] = (
+        attempt(
+            session,
+            errors,
+            lambda: service.requirements_by_ref(session, asset_id=row.risk.asset_id, refs=refs),
+        )
+        or []
+    )
+    payload = not errors and validate(RiskUpdate, data, errors)
     saved = payload and attempt(
         session,
         errors,
@@ -587,6 +611,9 @@ def reopen(
     return _reason_action(request, session, user, risk_id, form, service.reopen)
 
 
+MEASURE_FIELDS = {"title", "control_ref", "responsible", "due_date", "cost", "priority"}
+
+
 def _measure_data(form: FormData) -> dict[str, Any]:
     data: dict[str, Any] = {
         key: str(form.get(key) or "").strip()
@@ -612,10 +639,13 @@ def add_measure(
     data["status"] = data["status"] or MeasureStatus.PLANNED.value
     control_ref = str(form.get("control_ref") or "").strip()
     if control_ref:
-        found = attempt(session, errors, lambda: catalogs.active_control(session, control_ref))
-        if found is None:
-            errors.fields["control_ref"] = errors.fields.pop("form", ("error.control_unknown", {}))
-        else:
+        found = attempt(
+            session,
+            errors,
+            lambda: catalogs.active_control(session, control_ref),
+            field_name="control_ref",
+        )
+        if found is not None:
             data["control_id"] = found.id
     payload = not errors and validate(MeasureCreate, data, errors)
     saved = payload and attempt(
@@ -624,6 +654,10 @@ def add_measure(
         lambda: measures.create_measure(session, data=payload, scope=None, actor=user.username),
     )
     if not saved:
+        # The measure form's fields are named apart from the risk form's on the same page.
+        errors.fields = {
+            ("m_" + k if k in MEASURE_FIELDS else k): v for k, v in errors.fields.items()
+        }
         return _detail(request, session, user, risk_id, errors=errors, values=form, status_code=400)
     return _done(risk_id, "#measures")
 
@@ -637,7 +671,7 @@ def update_measure(
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
     scope = department_scope(user)
-    measure = measures.get_measure(session, measure_id=measure_id, scope=scope)
+    measure = measures.get_measure(session, measure_id=measure_id, scope=scope, edit=True)
     errors = FormErrors()
     data = {
         "status": str(form.get("status") or ""),
@@ -653,13 +687,20 @@ def update_measure(
             session, measure=measure, data=payload, scope=scope, actor=user.username
         ),
     )
-    back = str(form.get("back") or "")
+    # A department may own a measure of another department's risk: it answers from the plan.
+    risk_visible = attempt(
+        session,
+        FormErrors(),
+        lambda: service.get_risk(session, risk_id=measure.risk_id, scope=scope),
+    )
+    if str(form.get("back") or "") == "plan" or not risk_visible:
+        if not saved:
+            return RedirectResponse("/plan?not_saved=1", status_code=303)
+        return RedirectResponse("/plan?saved=1", status_code=303)
     if not saved:
         return _detail(
             request, session, user, measure.risk_id, errors=errors, values=form, status_code=400
         )
-    if back == "plan":
-        return RedirectResponse("/plan?saved=1", status_code=303)
     return _done(measure.risk_id, "#measures")
 
 

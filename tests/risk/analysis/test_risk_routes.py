@@ -458,3 +458,86 @@ def test_accepted_risks_take_no_measures(
 
 def test_engine_fixture_is_real(engine: Engine) -> None:
     assert engine.dialect.name in ("sqlite", "postgresql")
+
+
+def test_accepted_risks_are_changed_only_after_the_acceptance_is_withdrawn(
+    client: TestClient, org: Org, threats: dict[str, int]
+) -> None:
+    office = create_asset(client, org, "BUERO-1", "Anwendungen", org.fw)
+    risk = make_risk(client, org, office["id"], threats["G 0.1"])
+    base = f"/api/v1/risks/{risk['id']}"
+    client.post(f"{base}/acceptance", headers=org.isb, json=accept_body())
+    rerated = client.patch(base, headers=org.isb, json={"frequency": "sehr häufig"})
+    assert rerated.status_code == 409
+    assert "zurückziehen" in rerated.json()["detail"]
+    treated = client.post(f"{base}/treatment", headers=org.isb, json={"treatment": "reduzieren"})
+    assert treated.status_code == 409
+    again = client.post(f"{base}/acceptance", headers=org.isb, json=accept_body())
+    assert again.status_code == 409
+    after = client.get(base, headers=org.isb).json()
+    assert (after["status"], after["category"]) == ("akzeptiert", "mittel")
+
+
+def test_lowering_both_ratings_at_once(
+    client: TestClient, org: Org, threats: dict[str, int], scada: dict
+) -> None:
+    risk = make_risk(client, org, scada["id"], threats["G 0.39"], frequency="häufig")
+    url = f"/api/v1/risks/{risk['id']}"
+    client.patch(
+        url,
+        headers=org.isb,
+        json={"residual_frequency": "mittel", "residual_impact": "beträchtlich"},
+    )
+    both = client.patch(
+        url,
+        headers=org.isb,
+        json={
+            "frequency": "selten",
+            "impact": "begrenzt",
+            "residual_frequency": "selten",
+            "residual_impact": "vernachlässigbar",
+        },
+    )
+    assert both.status_code == 200, both.text
+    assert (both.json()["category"], both.json()["residual_category"]) == ("gering", "gering")
+    bad = client.patch(
+        url, headers=org.isb, json={"residual_frequency": "x", "residual_impact": "y"}
+    )
+    assert bad.status_code == 400
+    assert "x" in bad.json()["detail"]
+
+
+def test_departments_record_progress_not_the_isbs_decisions(
+    client: TestClient, org: Org, threats: dict[str, int], scada: dict
+) -> None:
+    risk = make_risk(client, org, scada["id"], threats["G 0.39"])
+    measure = client.post(
+        "/api/v1/measures", headers=org.isb, json={"risk_id": risk["id"], "title": "Backup"}
+    ).json()
+    url = f"/api/v1/measures/{measure['id']}"
+    for change in ({"title": "Anders"}, {"cost": 1}, {"priority": 3}):
+        refused = client.patch(url, headers=org.verkehr, json=change)
+        assert refused.status_code == 403, change
+    ok = client.patch(
+        url, headers=org.verkehr, json={"status": "in_umsetzung", "due_date": later(10)}
+    )
+    assert ok.status_code == 200, ok.text
+    too_dear = client.patch(url, headers=org.isb, json={"cost": 2**31})
+    assert too_dear.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/risks/99999999999999999999999",
+        "/api/v1/measures/99999999999999999999999",
+        "/api/v1/risks?department_id=99999999999999999999999",
+        "/api/v1/implementation-plan?department_id=99999999999999999999999",
+    ],
+)
+def test_numbers_beyond_the_database_are_a_clear_400(
+    client: TestClient, org: Org, path: str
+) -> None:
+    response = client.get(path, headers=org.isb)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_input"

@@ -176,3 +176,82 @@ def test_dashboard_shows_risks_by_category_and_overdue_measures(
     assert "Risiken nach Kategorie" in page.text
     assert "1 Maßnahmen im Realisierungsplan überfällig" in page.text
     assert 'href="/risks?category=hoch"' in page.text
+
+
+def test_a_department_answers_its_measure_on_another_departments_risk_from_the_plan(
+    client: TestClient, org: Org, threats: dict[str, int], login_ui
+) -> None:
+    asset = create_asset(client, org, "SCADA-1", "ICS/OT-Systeme", org.vt)
+    risk = make_risk(client, org, asset["id"], threats["G 0.9"])
+    measure = client.post(
+        "/api/v1/measures",
+        headers=org.isb,
+        json={"risk_id": risk["id"], "title": "Zweiter Funkweg", "owner_department_id": org.fw.id},
+    ).json()
+    ui = login_ui("feuerwehr")
+    assert ui.get(f"/risks/{risk['id']}").status_code == 404  # the risk is Verkehr's
+    plan = ui.get("/plan")
+    assert "Zweiter Funkweg" in plan.text and f'action="/measures/{measure["id"]}"' in plan.text
+    stale = ui.post(
+        f"/measures/{measure['id']}",
+        data={"csrf_token": csrf_from(plan.text), "status": "umgesetzt", "version": "99"},
+        follow_redirects=False,
+    )
+    assert stale.headers["location"] == "/plan?not_saved=1"
+    done = ui.post(
+        f"/measures/{measure['id']}",
+        data={
+            "csrf_token": csrf_from(plan.text),
+            "status": "umgesetzt",
+            "version": str(measure["version"]),
+            "back": "plan",
+        },
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/plan?saved=1"
+    assert "Zweiter Funkweg" not in ui.get("/plan").text
+    # The Verkehr department sees what is done against its risk, but records progress only
+    # on its own measures.
+    verkehr = login_ui("verkehr").get(f"/risks/{risk['id']}")
+    assert verkehr.status_code == 200 and "Zweiter Funkweg" in verkehr.text
+    assert f'action="/measures/{measure["id"]}"' not in verkehr.text
+    foreign = client.patch(
+        f"/api/v1/measures/{measure['id']}", headers=org.verkehr, json={"status": "geplant"}
+    )
+    assert foreign.status_code == 404
+    assert client.get(f"/api/v1/measures/{measure['id']}", headers=org.verkehr).status_code == 200
+
+
+def test_pages_take_odd_numbers_without_failing(client: TestClient, org: Org, login_ui) -> None:
+    ui = login_ui("isb")
+    for path in (
+        "/risks?department_id=%C2%B2",
+        "/risks?department_id=99999999999999999999999",
+        "/plan?department_id=99999999999999999999999&priority=7",
+        "/risks/heatmap?department_id=-1",
+    ):
+        assert ui.get(path).status_code == 200, path
+
+
+def test_requirements_are_named_by_ref_in_the_edit_form(
+    client: TestClient, org: Org, threats: dict[str, int], login_ui
+) -> None:
+    asset = create_asset(client, org, "SCADA-1", "ICS/OT-Systeme", org.vt)
+    risk = make_risk(client, org, asset["id"], threats["G 0.39"])
+    ui = login_ui("isb")
+    page = ui.get(f"/risks/{risk['id']}")
+    refused = ui.post(
+        f"/risks/{risk['id']}/edit",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "form": "edit",
+            "title": risk["title"],
+            "availability": "ja",
+            "frequency": "mittel",
+            "impact": "begrenzt",
+            "requirements": "XYZ.9",
+            "version": str(risk["version"]),
+        },
+    )
+    assert refused.status_code == 400
+    assert "XYZ.9" in refused.text and 'href="#field-requirements"' in refused.text
