@@ -283,6 +283,50 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_scheduler_run_now(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from isms.audit.service import Actor, set_actor
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from isms.migrations import upgrade
+    from reviews import generation
+
+    if not args.all and not args.policies:
+        print("name policies or use --all", file=sys.stderr)
+        return 2
+    try:
+        today = date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        print(f"--today: not a date (YYYY-MM-DD): {args.today}", file=sys.stderr)
+        return 2
+    engine = _engine()
+    upgrade(engine)
+    try:
+        with session_scope(engine) as session:
+            set_actor(session, Actor(None, "cli:scheduler"))
+            runs = generation.generate(
+                session,
+                today=today,
+                names=None if args.all else args.policies,
+                dry_run=args.dry_run,
+                commit_each=True,
+            )
+    except DomainError as exc:
+        print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
+        return 2
+    for run in runs:
+        if args.dry_run:
+            print(f"{run.policy}: {run.due} due, would create {len(run.would_create)}")
+            for due in run.would_create[: args.limit]:
+                print(f"  {due.period.due.isoformat()}  {due.period.key}  {due.label}")
+            if len(run.would_create) > args.limit:
+                print(f"  ... and {len(run.would_create) - args.limit} more")
+        else:
+            print(f"{run.policy}: {run.due} due, {run.created} created")
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from isms import scheduler
     from isms.migrations import upgrade
@@ -375,8 +419,18 @@ def build_parser() -> argparse.ArgumentParser:
     timp.add_argument("source", nargs="?", metavar="PATH_OR_URL")
     timp.set_defaults(func=cmd_threats_import)
 
-    sched = sub.add_parser("scheduler", help="run the scheduler as its own process")
+    sched = sub.add_parser("scheduler", help="run the scheduler as its own process (or: run-now)")
     sched.set_defaults(func=cmd_scheduler)
+    sched_sub = sched.add_subparsers(dest="scheduler_command")
+    now = sched_sub.add_parser(
+        "run-now", help="generate review tasks now (idempotent): --all or named policies"
+    )
+    now.add_argument("policies", nargs="*", metavar="POLICY")
+    now.add_argument("--all", action="store_true", help="every active policy")
+    now.add_argument("--dry-run", action="store_true", help="list what would be created")
+    now.add_argument("--today", metavar="YYYY-MM-DD", help="generate as of this day")
+    now.add_argument("--limit", type=int, default=20, help="tasks listed per policy (dry run)")
+    now.set_defaults(func=cmd_scheduler_run_now)
     return parser
 
 

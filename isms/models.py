@@ -13,6 +13,7 @@ from controls.soa.models import SoaEntry
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
+from reviews.models import ReviewPolicy, ReviewTask
 from risk.analysis.models import (
     AssetThreat,
     Measure,
@@ -43,6 +44,8 @@ __all__ = [
     "MappingCollection",
     "Measure",
     "ModellingDecision",
+    "ReviewPolicy",
+    "ReviewTask",
     "RevokedToken",
     "Risk",
     "RiskEvent",

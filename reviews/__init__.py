@@ -1,0 +1,1 @@
+"""Periodic reviews: policies, the tasks the scheduler sends to departments, answers."""

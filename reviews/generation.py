@@ -1,0 +1,293 @@
+"""Generating review tasks: per policy, the objects due in the current (and a missed previous)
+period. Idempotent: the key (policy, object, period) is unique and inserts skip existing keys,
+so restarts, a missed run or two schedulers never create duplicates and never lose a period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from controls.check.models import CheckEntry, CheckStatus
+from controls.evidence.models import Evidence
+from isms.audit.service import record
+from isms.errors import NotFound
+from reviews.defaults import DEFAULT_POLICIES
+from reviews.models import ReviewPolicy, ReviewTask, Schedule, Subject
+from reviews.periods import Period, calendar_period, deadline_period, periods_to_generate
+from risk.analysis.models import Risk, RiskStatus
+from risk.assets.models import Asset, LifecycleStatus
+
+UNIQUE = ["policy_id", "object_id", "period_key"]
+
+
+def ensure_default_policies(session: Session) -> int:
+    """Add the default policies that are missing (by name); returns how many were added."""
+    existing = set(session.scalars(select(col(ReviewPolicy.name))))
+    added = 0
+    for spec in DEFAULT_POLICIES:
+        if spec.name in existing:
+            continue
+        session.add(
+            ReviewPolicy(
+                name=spec.name,
+                title=spec.title,
+                description=spec.description,
+                subject=spec.subject,
+                schedule=spec.schedule,
+                interval_months=spec.interval_months,
+                lead_days=spec.lead_days,
+                condition=dict(spec.condition),
+                updated_by="system",
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+@dataclass(frozen=True)
+class Due:
+    """One task that should exist."""
+
+    object_id: int
+    label: str
+    version: int | None
+    department_id: int | None
+    period: Period
+
+    def row(self, policy: ReviewPolicy) -> dict[str, Any]:
+        return {
+            "policy_id": policy.id,
+            "subject": policy.subject.value,
+            "object_id": self.object_id,
+            "object_label": self.label[:300],
+            "object_version": self.version,
+            "period_key": self.period.key,
+            "department_id": self.department_id,
+            "due_date": self.period.due,
+        }
+
+
+def _periods(policy: ReviewPolicy, today: date) -> list[Period]:
+    periods = periods_to_generate(policy.interval_months, policy.lead_days, today)
+    # The previous period is caught up only if the policy already existed before it ended;
+    # a new policy starts with the current period instead of a flood of overdue tasks.
+    first = policy.created_at.date()
+    current = calendar_period(policy.interval_months, today)
+    return [p for p in periods if p.start == current.start or p.due >= first]
+
+
+def _level_filter(query: Any, condition: dict[str, object]) -> Any:
+    low, high = condition.get("min_level"), condition.get("max_level")
+    if isinstance(low, int):
+        query = query.where(col(Asset.max_level) >= low)
+    if isinstance(high, int):
+        query = query.where(or_(col(Asset.max_level).is_(None), col(Asset.max_level) <= high))
+    return query
+
+
+def _assets(session: Session, policy: ReviewPolicy, periods: Sequence[Period]) -> Iterable[Due]:
+    query = select(
+        col(Asset.id),
+        col(Asset.short_id),
+        col(Asset.name),
+        col(Asset.version),
+        col(Asset.department_id),
+        col(Asset.created_at),
+    ).where(col(Asset.status) != LifecycleStatus.RETIRED)
+    if policy.subject == Subject.KRITIS:
+        query = query.where(col(Asset.kritis_critical))
+    else:
+        query = _level_filter(query, policy.condition)
+    for asset_id, short_id, name, version, department_id, created in session.execute(query):
+        for period in periods:
+            if created.date() <= period.due:
+                yield Due(asset_id, f"{short_id} {name}", version, department_id, period)
+
+
+def _risks(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(Risk.id),
+            col(Risk.ref),
+            col(Risk.title),
+            col(Risk.version),
+            col(Risk.owner_department_id),
+            col(Risk.created_at),
+        ).where(col(Risk.status).in_([RiskStatus.OPEN, RiskStatus.IN_TREATMENT]))
+    )
+    for risk_id, ref, title, version, department_id, created in rows:
+        for period in periods:
+            if created.date() <= period.due:
+                yield Due(risk_id, f"{ref} {title}", version, department_id, period)
+
+
+def _acceptances(session: Session, policy: ReviewPolicy, today: date) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(Risk.id),
+            col(Risk.ref),
+            col(Risk.title),
+            col(Risk.version),
+            col(Risk.owner_department_id),
+            col(Risk.acceptance_expires),
+        ).where(
+            col(Risk.status) == RiskStatus.ACCEPTED,
+            col(Risk.acceptance_expires) <= today + timedelta(days=policy.lead_days),
+        )
+    )
+    for risk_id, ref, title, version, department_id, expires in rows:
+        yield Due(risk_id, f"{ref} {title}", version, department_id, deadline_period(expires))
+
+
+def _check_gaps(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(CheckEntry.id),
+            col(CheckEntry.control_ref),
+            func.coalesce(col(Asset.short_id), ""),
+            col(CheckEntry.version),
+            col(CheckEntry.owner_department_id),
+            col(CheckEntry.target_date),
+            col(CheckEntry.created_at),
+        )
+        .outerjoin(Asset, col(Asset.id) == col(CheckEntry.asset_id))
+        .where(
+            col(CheckEntry.modelled),
+            col(CheckEntry.status).in_([CheckStatus.TEILWEISE, CheckStatus.NEIN]),
+        )
+    )
+    for entry_id, ref, short_id, version, department_id, target, created in rows:
+        label = f"{ref} {short_id}".strip()
+        for period in periods:
+            # monthly until the target date; entries without one stay under review
+            if created.date() <= period.due and (target is None or target >= period.start):
+                yield Due(entry_id, label, version, department_id, period)
+
+
+def _evidence(session: Session, policy: ReviewPolicy, today: date) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(Evidence.id),
+            col(Evidence.title),
+            col(Evidence.department_id),
+            col(Evidence.valid_until),
+        ).where(col(Evidence.valid_until) <= today + timedelta(days=policy.lead_days))
+    )
+    for evidence_id, title, department_id, valid_until in rows:
+        yield Due(evidence_id, title, None, department_id, deadline_period(valid_until))
+
+
+def due_tasks(session: Session, policy: ReviewPolicy, today: date) -> list[Due]:
+    """Every task the policy wants to exist today."""
+    if policy.schedule == Schedule.DEADLINE:
+        if policy.subject == Subject.ACCEPTANCE:
+            return list(_acceptances(session, policy, today))
+        if policy.subject == Subject.EVIDENCE:
+            return list(_evidence(session, policy, today))
+        return []
+    periods = _periods(policy, today)
+    if policy.subject in (Subject.PROTECTION, Subject.KRITIS):
+        return list(_assets(session, policy, periods))
+    if policy.subject == Subject.RISK:
+        return list(_risks(session, periods))
+    if policy.subject == Subject.CHECK_GAP:
+        return list(_check_gaps(session, periods))
+    return []
+
+
+@dataclass
+class PolicyRun:
+    policy: str
+    due: int = 0
+    created: int = 0
+    would_create: list[Due] = field(default_factory=list)
+
+
+def _existing_keys(session: Session, policy: ReviewPolicy, due: Sequence[Due]) -> set[Any]:
+    keys = {d.period.key for d in due}
+    if not keys:
+        return set()
+    return set(
+        session.execute(
+            select(col(ReviewTask.object_id), col(ReviewTask.period_key)).where(
+                col(ReviewTask.policy_id) == policy.id, col(ReviewTask.period_key).in_(keys)
+            )
+        ).all()
+    )
+
+
+def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, skipping any whose key exists (another scheduler may insert concurrently)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    table = ReviewTask.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.on_conflict_do_nothing(index_elements=UNIQUE)
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start : start + 5000])
+
+
+def run_policy(
+    session: Session, policy: ReviewPolicy, *, today: date, dry_run: bool = False
+) -> PolicyRun:
+    """Create the missing tasks of one policy (one audit event for the batch)."""
+    due = due_tasks(session, policy, today)
+    existing = _existing_keys(session, policy, due)
+    missing = [d for d in due if (d.object_id, d.period.key) not in existing]
+    result = PolicyRun(policy.name, due=len(due))
+    if dry_run:
+        result.would_create = missing
+        return result
+    before = session.scalar(select(func.count()).where(col(ReviewTask.policy_id) == policy.id)) or 0
+    _insert_missing(session, [d.row(policy) for d in missing])
+    after = session.scalar(select(func.count()).where(col(ReviewTask.policy_id) == policy.id)) or 0
+    result.created = after - before
+    if result.created:
+        record(
+            session,
+            action="generate",
+            object_type="review_task",
+            object_id=policy.name,
+            after={"created": result.created, "today": today.isoformat()},
+        )
+    return result
+
+
+def policies_to_run(session: Session, names: Sequence[str] | None = None) -> list[ReviewPolicy]:
+    query = select(ReviewPolicy).where(col(ReviewPolicy.active)).order_by(col(ReviewPolicy.id))
+    if names:
+        query = select(ReviewPolicy).where(col(ReviewPolicy.name).in_(names))
+        found = list(session.scalars(query.order_by(col(ReviewPolicy.id))))
+        unknown = sorted(set(names) - {p.name for p in found})
+        if unknown:
+            raise NotFound("error.review_policy_unknown", names=", ".join(unknown))
+        return found
+    return list(session.scalars(query))
+
+
+def generate(
+    session: Session,
+    *,
+    today: date | None = None,
+    names: Sequence[str] | None = None,
+    dry_run: bool = False,
+    commit_each: bool = False,
+) -> list[PolicyRun]:
+    """Run every active policy (or the named ones). commit_each: commit after each policy, so
+    that an interrupted run keeps what it finished and the next run resumes the rest."""
+    today = today or date.today()
+    ensure_default_policies(session)
+    results = []
+    for policy in policies_to_run(session, names):
+        results.append(run_policy(session, policy, today=today, dry_run=dry_run))
+        if commit_each and not dry_run:
+            session.commit()
+    return results
