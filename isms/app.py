@@ -39,6 +39,8 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from reviews import routes as review_routes
+from reviews import tasks as review_tasks
 from risk.analysis import routes as risk_routes
 from risk.analysis import views as risk_views
 from risk.assets import exchange_views
@@ -138,6 +140,7 @@ def create_app(
         evidence_routes.router,
         soa_routes.router,
         risk_routes.router,
+        review_routes.router,
         web_router,
         identity_views.router,
         admin_views.router,
@@ -154,6 +157,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _register_ui()
     modelling.subscribe()  # modelling follows changes of the asset register
+    review_tasks.register()
     return app
 
 

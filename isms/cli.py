@@ -330,6 +330,9 @@ def cmd_scheduler_run_now(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from isms import scheduler
     from isms.migrations import upgrade
+    from reviews import tasks
+
+    tasks.register()
 
     engine = _engine()
     upgrade(engine)

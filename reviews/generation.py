@@ -16,9 +16,10 @@ from sqlmodel import Session, col
 from controls.check.models import CheckEntry, CheckStatus
 from controls.evidence.models import Evidence
 from isms.audit.service import record
+from isms.clock import utcnow
 from isms.errors import NotFound
 from reviews.defaults import DEFAULT_POLICIES
-from reviews.models import ReviewPolicy, ReviewTask, Schedule, Subject
+from reviews.models import ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
 from reviews.periods import Period, calendar_period, deadline_period, periods_to_generate
 from risk.analysis.models import Risk, RiskStatus
 from risk.assets.models import Asset, LifecycleStatus
@@ -71,6 +72,14 @@ class Due:
             "period_key": self.period.key,
             "department_id": self.department_id,
             "due_date": self.period.due,
+            "state": TaskState.OPEN.value,
+            "proposed": {},
+            "comment": "",
+            "answered_by": "",
+            "decision_comment": "",
+            "decided_by": "",
+            "created_at": utcnow(),
+            "version": 1,
         }
 
 

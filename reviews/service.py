@@ -1,0 +1,325 @@
+"""Review tasks: the inbox, answers by departments, the ISB's decision; accepted changes are
+applied through the object's own service (and so audited). Flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import case, func, select
+from sqlmodel import Session, col
+
+from controls.check import service as check_service
+from controls.check.schemas import CheckUpdate
+from controls.evidence.models import CheckEvidence, Evidence
+from isms.clock import utcnow
+from isms.errors import Conflict, InvalidInput, NotFound
+from isms.identity.models import Department
+from isms.identity.service import check_version
+from isms.pagination import Page, PageParams, apply_sort
+from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
+from reviews.periods import calendar_period
+from reviews.schemas import PROPOSABLE, PolicyUpdate, ReviewAnswer, ReviewDecision
+from risk.analysis import service as risks
+from risk.analysis.schemas import RiskUpdate
+from risk.assets import service as assets
+from risk.assets.schemas import ProtectionInput, ProtectionUpdate
+
+SORT = {
+    "due_date": col(ReviewTask.due_date),
+    "state": col(ReviewTask.state),
+    "created_at": col(ReviewTask.created_at),
+}
+
+
+def is_overdue(task: ReviewTask, today: date | None = None) -> bool:
+    return task.state in OPEN_STATES and task.due_date < (today or date.today())
+
+
+def next_review(policy: ReviewPolicy, task: ReviewTask) -> date | None:
+    """The due date of the object's next periodic review after this one."""
+    if task.state != TaskState.ACCEPTED or policy.schedule != Schedule.PERIODIC:
+        return None
+    return calendar_period(policy.interval_months, task.due_date + timedelta(days=1)).due
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    state: TaskState | None = None
+    open_only: bool = False  # open or returned
+    overdue: bool = False
+    department_id: int | None = None
+    policy_id: int | None = None
+    subject: Subject | None = None
+    q: str | None = None
+
+
+def _filtered(query: Any, flt: TaskFilter, scope: set[int] | None) -> Any:
+    if scope is not None:
+        query = query.where(col(ReviewTask.department_id).in_(scope))
+    for column, value in (
+        (col(ReviewTask.state), flt.state),
+        (col(ReviewTask.department_id), flt.department_id),
+        (col(ReviewTask.policy_id), flt.policy_id),
+        (col(ReviewTask.subject), flt.subject),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if flt.open_only or flt.overdue:
+        query = query.where(col(ReviewTask.state).in_(OPEN_STATES))
+    if flt.overdue:
+        query = query.where(col(ReviewTask.due_date) < date.today())
+    if flt.q:
+        query = query.where(func.lower(col(ReviewTask.object_label)).like(f"%{flt.q.lower()}%"))
+    return query
+
+
+def list_tasks(
+    session: Session, *, page: PageParams, flt: TaskFilter, scope: set[int] | None
+) -> Page[tuple[ReviewTask, ReviewPolicy]]:
+    """The inbox: most urgent first (due date), chosen off the (department, state, due) index."""
+    total = session.scalar(_filtered(select(func.count()).select_from(ReviewTask), flt, scope))
+    chosen = _filtered(select(col(ReviewTask.id)), flt, scope)
+    chosen = apply_sort(chosen, page.sort or "due_date", SORT).order_by(col(ReviewTask.id))
+    chosen = chosen.limit(page.limit).offset(page.offset)
+    rows: Any = (
+        select(ReviewTask, ReviewPolicy)
+        .join(ReviewPolicy, col(ReviewPolicy.id) == col(ReviewTask.policy_id))
+        .where(col(ReviewTask.id).in_(chosen.scalar_subquery()))
+    )
+    query = apply_sort(rows, page.sort or "due_date", SORT).order_by(col(ReviewTask.id))
+    return Page(items=[(t, p) for t, p in session.execute(query)], total=total or 0)
+
+
+def get_task(
+    session: Session, *, task_id: int, scope: set[int] | None
+) -> tuple[ReviewTask, ReviewPolicy]:
+    row = session.execute(
+        _filtered(
+            select(ReviewTask, ReviewPolicy)
+            .join(ReviewPolicy, col(ReviewPolicy.id) == col(ReviewTask.policy_id))
+            .where(col(ReviewTask.id) == task_id),
+            TaskFilter(),
+            scope,
+        )
+    ).first()
+    if row is None:
+        raise NotFound("error.review_not_found", id=task_id)
+    return row[0], row[1]
+
+
+def _check_proposal(task: ReviewTask, proposed: dict[str, Any]) -> dict[str, Any]:
+    allowed = PROPOSABLE[task.subject]
+    unknown = sorted(set(proposed) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            "error.review_field_unknown",
+            field="proposed",
+            fields=", ".join(unknown),
+            allowed=", ".join(allowed) or "-",
+        )
+    return {k: v.strip() if isinstance(v, str) else v for k, v in proposed.items()}
+
+
+def answer(
+    session: Session,
+    *,
+    task: ReviewTask,
+    data: ReviewAnswer,
+    actor: str,
+    evidence_scope: set[int] | None,
+) -> ReviewTask:
+    """A department answers an open or returned task; a task that changed meanwhile is a 409."""
+    check_version(task.version, data.version)
+    if task.state not in OPEN_STATES:
+        raise Conflict("error.review_not_open", id=task.id, state=task.state.value)
+    proposed = {} if data.unchanged else _check_proposal(task, data.proposed)
+    if not data.unchanged and not proposed and not data.comment.strip():
+        raise InvalidInput("error.review_answer_empty", field="proposed")
+    if task.subject == Subject.EVIDENCE and data.evidence_id is None and not data.comment.strip():
+        raise InvalidInput("error.review_needs_evidence", field="evidence_id")
+    if data.evidence_id is not None:
+        evidence = session.get(Evidence, data.evidence_id)
+        if evidence is None or (
+            evidence_scope is not None
+            and evidence.department_id is not None
+            and evidence.department_id not in evidence_scope
+        ):
+            raise InvalidInput(
+                "error.evidence_unknown", field="evidence_id", ids=str(data.evidence_id)
+            )
+    task.unchanged, task.proposed = data.unchanged, proposed
+    task.comment, task.evidence_id = data.comment.strip(), data.evidence_id
+    task.answered_by, task.answered_at = actor, utcnow()
+    task.state = TaskState.ANSWERED
+    session.add(task)
+    session.flush()
+    return task
+
+
+def return_task(
+    session: Session, *, task: ReviewTask, data: ReviewDecision, actor: str
+) -> ReviewTask:
+    """The ISB sends an answer back with a comment; the department answers again."""
+    check_version(task.version, data.version)
+    if task.state != TaskState.ANSWERED:
+        raise Conflict("error.review_not_answered", id=task.id)
+    if not data.comment.strip():
+        raise InvalidInput("error.review_return_needs_comment", field="comment")
+    task.state, task.decision_comment = TaskState.RETURNED, data.comment.strip()
+    task.decided_by, task.decided_at = actor, utcnow()
+    session.add(task)
+    session.flush()
+    return task
+
+
+def accept(session: Session, *, task: ReviewTask, data: ReviewDecision, actor: str) -> ReviewTask:
+    """The ISB accepts the answer: proposed changes go through the object's own service."""
+    check_version(task.version, data.version)
+    if task.state != TaskState.ANSWERED:
+        raise Conflict("error.review_not_answered", id=task.id)
+    if task.proposed:
+        _apply(session, task, actor)
+    if task.subject == Subject.EVIDENCE and task.evidence_id:
+        _carry_evidence_links(session, old=task.object_id, new=task.evidence_id)
+    task.state, task.decision_comment = TaskState.ACCEPTED, data.comment.strip()
+    task.decided_by, task.decided_at = actor, utcnow()
+    session.add(task)
+    session.flush()
+    return task
+
+
+def _stale(task: ReviewTask, version: int | None) -> None:
+    """Changes proposed on an object that changed since the task was created are refused."""
+    if task.object_version is not None and version is not None and version != task.object_version:
+        raise Conflict("error.review_object_changed", label=task.object_label)
+
+
+def _apply(session: Session, task: ReviewTask, actor: str) -> None:
+    proposed = dict(task.proposed)
+    try:
+        if task.subject == Subject.PROTECTION:
+            asset = assets.get(session, asset_id=task.object_id, scope=None)
+            _stale(task, asset.version)
+            reason = str(proposed.pop("justification", "") or task.comment)
+            update = {
+                g: ProtectionInput(level=level, justification=reason)
+                for g, level in proposed.items()
+            }
+            assets.assess(session, asset=asset, data=ProtectionUpdate(**update))
+        elif task.subject == Subject.RISK:
+            risk = risks.get_risk(session, risk_id=task.object_id, scope=None).risk
+            _stale(task, risk.version)
+            risks.update_risk(
+                session, risk=risk, data=RiskUpdate(**proposed), scope=None, actor=actor
+            )
+        elif task.subject == Subject.CHECK_GAP:
+            row = check_service.get_entry(session, entry_id=task.object_id, scope=None)
+            _stale(task, row.entry.version)
+            check_service.update_entry(session, row=row, data=CheckUpdate(**proposed), scope=None)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(
+            "error.review_proposal_invalid",
+            field="proposed",
+            fields=".".join(str(p) for p in first["loc"]),
+        ) from exc
+
+
+def _carry_evidence_links(session: Session, *, old: int, new: int) -> None:
+    """The renewed evidence stands where the old one stood."""
+    linked = set(
+        session.scalars(
+            select(col(CheckEvidence.check_entry_id)).where(col(CheckEvidence.evidence_id) == old)
+        )
+    )
+    present = set(
+        session.scalars(
+            select(col(CheckEvidence.check_entry_id)).where(col(CheckEvidence.evidence_id) == new)
+        )
+    )
+    for entry_id in sorted(linked - present):
+        session.add(CheckEvidence(check_entry_id=entry_id, evidence_id=new))
+    session.flush()
+
+
+# Policies
+
+
+def list_policies(session: Session) -> list[ReviewPolicy]:
+    return list(session.scalars(select(ReviewPolicy).order_by(col(ReviewPolicy.id))))
+
+
+def get_policy(session: Session, *, policy_id: int) -> ReviewPolicy:
+    policy = session.get(ReviewPolicy, policy_id)
+    if policy is None:
+        raise NotFound("error.review_policy_not_found", id=policy_id)
+    return policy
+
+
+def update_policy(
+    session: Session, *, policy: ReviewPolicy, data: PolicyUpdate, actor: str
+) -> ReviewPolicy:
+    check_version(policy.version, data.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for key in ("title", "interval_months", "lead_days", "active", "condition"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput("error.field_required", field=key)
+    if "condition" in changes:
+        unknown = sorted(set(changes["condition"]) - {"min_level", "max_level"})
+        if unknown or any(not 1 <= v <= 3 for v in changes["condition"].values()):
+            raise InvalidInput("error.review_condition_invalid", field="condition")
+    if policy.schedule == Schedule.DEADLINE:
+        changes.pop("interval_months", None)
+    for key, value in changes.items():
+        setattr(policy, key, value.strip() if type(value) is str else value)
+    policy.updated_by, policy.updated_at = actor, utcnow()
+    session.add(policy)
+    session.flush()
+    return policy
+
+
+# Overview
+
+
+@dataclass(frozen=True)
+class DepartmentStatus:
+    department_id: int | None
+    name: str
+    total: int
+    open: int
+    answered: int
+    accepted: int
+    overdue: int
+
+    @property
+    def completion(self) -> float:
+        return round(100 * self.accepted / self.total, 1) if self.total else 0.0
+
+
+def overview(session: Session, *, scope: set[int] | None) -> list[DepartmentStatus]:
+    """Per department: tasks, open, answered, accepted, overdue, completion rate."""
+    today = date.today()
+    open_ = col(ReviewTask.state).in_(OPEN_STATES)
+    query = (
+        select(
+            col(ReviewTask.department_id),
+            func.max(col(Department.name)),
+            func.count(),
+            func.sum(case((open_, 1), else_=0)),
+            func.sum(case((col(ReviewTask.state) == TaskState.ANSWERED, 1), else_=0)),
+            func.sum(case((col(ReviewTask.state) == TaskState.ACCEPTED, 1), else_=0)),
+            func.sum(case((open_ & (col(ReviewTask.due_date) < today), 1), else_=0)),
+        )
+        .outerjoin(Department, col(Department.id) == col(ReviewTask.department_id))
+        .group_by(col(ReviewTask.department_id))
+        .order_by(func.max(col(Department.name)))
+    )
+    if scope is not None:
+        query = query.where(col(ReviewTask.department_id).in_(scope))
+    return [
+        DepartmentStatus(d, name or "", int(t), int(o or 0), int(a or 0), int(c or 0), int(v or 0))
+        for d, name, t, o, a, c, v in session.execute(query)
+    ]
