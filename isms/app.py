@@ -141,6 +141,7 @@ def create_app(
         soa_routes.router,
         risk_routes.router,
         review_routes.router,
+        review_routes.feed_router,
         web_router,
         identity_views.router,
         admin_views.router,

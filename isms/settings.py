@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     default_language: Literal["de", "en"] = "de"
     scheduler_enabled: bool = True
     cookie_secure: bool | None = None
+    # E-mail (notifications of review tasks); no host: in-app notifications only.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "isms@localhost"
+    mail_digest: bool = False  # one daily mail per user instead of one per notification
+    public_url: str = "http://127.0.0.1:8000"  # for links in mails and the calendar feed
     log_level: str = "INFO"
 
     @property

@@ -108,3 +108,31 @@ class ReviewTask(SQLModel, table=True):
     escalated_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=_task_version)
+
+
+class NoticeKind(enum.StrEnum):
+    NEW = "neu"  # a task for the department
+    REMINDER = "erinnerung"  # 7 days before the due date
+    DUE = "faellig"  # on the due date
+    ESCALATION = "eskalation"  # overdue: to the ISB
+
+
+class ReviewNotice(SQLModel, table=True):
+    """An in-app notification, and the mail queue: one per user, task and kind."""
+
+    __tablename__ = "review_notice"
+    __audit__ = False  # derived from the tasks; the audit trail keeps the tasks themselves
+    __table_args__ = (
+        UniqueConstraint("user_id", "task_id", "kind", name="uq_review_notice"),
+        Index("ix_review_notice_user", "user_id", "read_at", "id"),
+        Index("ix_review_notice_unsent", "mailed_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    task_id: int = Field(foreign_key="review_task.id", ondelete="CASCADE", index=True)
+    kind: NoticeKind = Field(sa_type=_enum(NoticeKind))
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    mailed_at: datetime | None = None
+    mail_error: str = Field(default="", max_length=300)

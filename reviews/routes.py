@@ -1,15 +1,23 @@
 """JSON API of the periodic reviews."""
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.responses import Response
 
+from isms.clock import utcnow
 from isms.database import SessionDep
-from isms.identity.deps import department_scope
+from isms.errors import NotFound
+from isms.identity.deps import CurrentUser, department_scope
+from isms.identity.models import User
 from isms.pagination import PageDep, PageRead
-from reviews import generation, service
+from reviews import calendar, generation, notify, service
 from reviews.deps import ReviewAnswerer, ReviewDecider, ReviewReader
-from reviews.models import ReviewPolicy, ReviewTask, Subject, TaskState
+from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Subject, TaskState
 from reviews.schemas import (
     PROPOSABLE,
     PolicyRead,
@@ -20,6 +28,7 @@ from reviews.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"])
+feed_router = APIRouter(tags=["reviews"])
 Id = Annotated[int, Query(ge=1, le=2_147_483_647)]
 
 
@@ -158,3 +167,88 @@ def run_now(
         r.policy: {"due": r.due, "created": r.created, "would_create": len(r.would_create)}
         for r in runs
     }
+
+
+# Notifications and the calendar feed
+
+
+class NoticeRead(BaseModel):
+    id: int
+    kind: str
+    task_id: int
+    label: str
+    due_date: date
+    created_at: date
+    read: bool
+
+
+class ReadNotices(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] | None = Field(default=None, max_length=500, description="None: all")
+
+
+@router.get("/notifications", response_model=list[NoticeRead], summary="My notifications")
+def list_notices(session: SessionDep, user: CurrentUser, unread: bool = False) -> list[NoticeRead]:
+    return [
+        NoticeRead(
+            id=n.id or 0,
+            kind=n.kind.value,
+            task_id=t.id or 0,
+            label=t.object_label,
+            due_date=t.due_date,
+            created_at=n.created_at.date(),
+            read=n.read_at is not None,
+        )
+        for n, t in notify.list_notices(session, user=user, unread_only=unread)
+    ]
+
+
+@router.post("/notifications/read", summary="Mark my notifications read (all, or the ids)")
+def read_notices(session: SessionDep, user: CurrentUser, data: ReadNotices) -> dict[str, int]:
+    return {"marked": notify.mark_read(session, user=user, notice_ids=data.ids)}
+
+
+@router.get(
+    "/review-calendar",
+    summary="The URL of my calendar feed of review due dates (keep it private)",
+)
+def calendar_feed(request: Request, user: ReviewReader) -> dict[str, str]:
+    token = calendar.feed_token(request.app.state.secret_key, user.id or 0, user.token_version)
+    base = request.app.state.settings.public_url.rstrip("/")
+    return {"url": f"{base}/calendar/{user.id}/{token}.ics"}
+
+
+@feed_router.get(
+    "/calendar/{user_id}/{token}.ics",
+    summary="Calendar feed of review due dates (token in the URL instead of a login)",
+    response_class=Response,
+)
+def calendar_ics(request: Request, session: SessionDep, user_id: int, token: str) -> Response:
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if (
+        user is None
+        or not user.is_active
+        or not calendar.token_matches(
+            request.app.state.secret_key, user_id, user.token_version, token[:80]
+        )
+    ):
+        raise NotFound("error.calendar_not_found")
+    query = (
+        select(ReviewTask)
+        .where(col(ReviewTask.state).in_([*OPEN_STATES, TaskState.ANSWERED]))
+        .order_by(col(ReviewTask.due_date), col(ReviewTask.id))
+        .limit(2000)
+    )
+    scope = department_scope(user)
+    if scope is not None:
+        query = query.where(col(ReviewTask.department_id).in_(scope))
+    settings = request.app.state.settings
+    body = calendar.ics(
+        session.scalars(query),
+        name="ISMS",
+        base_url=settings.public_url.rstrip("/"),
+        host=request.url.hostname or "isms",
+        now=utcnow(),
+    )
+    return Response(body, media_type="text/calendar; charset=utf-8")

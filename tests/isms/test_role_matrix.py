@@ -817,6 +817,28 @@ CASES = [
         allow(200, Role.ISB),
         lambda w: "/api/v1/review-policies/run?dry_run=true",
     ),
+    # Notifications are each user's own; the calendar feed URL is handed to review readers.
+    Case("GET", "/api/v1/notifications", allow(200, *EVERYONE), lambda w: "/api/v1/notifications"),
+    Case(
+        "POST",
+        "/api/v1/notifications/read",
+        allow(200, *EVERYONE),
+        lambda w: "/api/v1/notifications/read",
+        body=lambda w: {"ids": None},
+    ),
+    Case(
+        "GET",
+        "/api/v1/review-calendar",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/review-calendar",
+    ),
+    # The feed itself is protected by its token, not a login: a wrong token is a 404 for all.
+    Case(
+        "GET",
+        "/calendar/{user_id}/{token}.ics",
+        allow(404, *EVERYONE, anonymous=404),
+        lambda w: f"/calendar/{w.users['department'].id}/{'0' * 40}.ics",
+    ),
 ]
 
 OTHER_RISK = Case(

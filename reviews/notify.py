@@ -1,0 +1,187 @@
+"""Notifications of review tasks: new tasks, reminders 7 days before and on the due date, and
+escalation to the ISB when overdue; in the app and by e-mail (one mail each, or a daily digest).
+Planning is idempotent (one notice per user, task and kind); mails that fail are retried."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from isms.clock import utcnow
+from isms.i18n import translate
+from isms.identity.models import Role, User, UserDepartment
+from isms.mail import MailError, send_mail
+from isms.settings import Settings
+from reviews.models import OPEN_STATES, NoticeKind, ReviewNotice, ReviewTask
+
+REMINDER_DAYS = 7
+
+
+def _recipients(session: Session) -> tuple[dict[int, list[int]], list[int]]:
+    """Active department users per department, and the active ISB users."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for user_id, department_id in session.execute(
+        select(col(UserDepartment.user_id), col(UserDepartment.department_id))
+        .join(User, col(User.id) == col(UserDepartment.user_id))
+        .where(col(User.is_active), col(User.role) == Role.DEPARTMENT)
+    ):
+        members[department_id].append(user_id)
+    query = select(col(User.id)).where(col(User.is_active), col(User.role) == Role.ISB)
+    return members, [user_id for user_id in session.scalars(query) if user_id is not None]
+
+
+def plan(session: Session, *, today: date | None = None) -> int:
+    """Create the notices that are due today; returns how many were new."""
+    today = today or date.today()
+    members, isb = _recipients(session)
+    rows: list[dict[str, Any]] = []
+    tasks = session.execute(
+        select(col(ReviewTask.id), col(ReviewTask.department_id), col(ReviewTask.due_date)).where(
+            col(ReviewTask.state).in_(OPEN_STATES)
+        )
+    )
+    now = utcnow()
+    for task_id, department_id, due in tasks:
+        owners = members.get(department_id, []) if department_id is not None else isb
+        kinds = [NoticeKind.NEW]
+        if today >= due - timedelta(days=REMINDER_DAYS):
+            kinds.append(NoticeKind.REMINDER)
+        if today >= due:
+            kinds.append(NoticeKind.DUE)
+        for kind in kinds:
+            rows += [
+                {"user_id": u, "task_id": task_id, "kind": kind.value, "created_at": now}
+                for u in owners or isb
+            ]
+        if today > due:
+            rows += [
+                {
+                    "user_id": u,
+                    "task_id": task_id,
+                    "kind": NoticeKind.ESCALATION.value,
+                    "created_at": now,
+                }
+                for u in isb
+            ]
+    if not rows:
+        return 0
+    counted = select(func.count()).select_from(ReviewNotice)
+    before = session.scalar(counted) or 0
+    dialect = session.get_bind().dialect.name
+    table = ReviewNotice.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.on_conflict_do_nothing(index_elements=["user_id", "task_id", "kind"])
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start : start + 5000])
+    return (session.scalar(counted) or 0) - before
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: int
+
+
+def _line(language: str, notice: ReviewNotice, task: ReviewTask, base: str) -> str:
+    return translate(
+        language,
+        f"mail.review.line.{notice.kind.value}",
+        label=task.object_label,
+        due=task.due_date.strftime("%d.%m.%Y"),
+        url=f"{base}/reviews/{task.id}",
+    )
+
+
+def deliver(session: Session, settings: Settings) -> Delivery:
+    """Mail the notices not mailed yet (per notice, or one digest per user)."""
+    if not settings.smtp_host:
+        return Delivery(0, 0)
+    pending = session.execute(
+        select(ReviewNotice, ReviewTask, User)
+        .join(ReviewTask, col(ReviewTask.id) == col(ReviewNotice.task_id))
+        .join(User, col(User.id) == col(ReviewNotice.user_id))
+        .where(col(ReviewNotice.mailed_at).is_(None))
+        .order_by(col(ReviewNotice.user_id), col(ReviewNotice.id))
+    ).all()
+    by_user: dict[int, list[tuple[ReviewNotice, ReviewTask, User]]] = defaultdict(list)
+    for notice, task, user in pending:
+        by_user[user.id or 0].append((notice, task, user))
+    base = settings.public_url.rstrip("/")
+    sent = failed = 0
+    for items in by_user.values():
+        user = items[0][2]
+        language = user.language if user.language in ("de", "en") else "de"
+        if not user.email:
+            for notice, _, _ in items:
+                notice.mailed_at, notice.mail_error = utcnow(), "no e-mail address"
+                session.add(notice)
+            continue
+        batches = [items] if settings.mail_digest else [[item] for item in items]
+        for batch in batches:
+            lines = [_line(language, n, t, base) for n, t, _ in batch]
+            if settings.mail_digest:
+                subject = translate(language, "mail.review.digest_subject", count=len(batch))
+            else:
+                subject = translate(
+                    language,
+                    f"mail.review.subject.{batch[0][0].kind.value}",
+                    label=batch[0][1].object_label,
+                )
+            body = "\n".join(
+                [
+                    translate(language, "mail.review.greeting"),
+                    "",
+                    *lines,
+                    "",
+                    translate(language, "mail.review.footer", url=f"{base}/reviews"),
+                ]
+            )
+            try:
+                send_mail(settings, to=[user.email], subject=subject, body=body)
+            except MailError as exc:
+                failed += len(batch)
+                for notice, _, _ in batch:
+                    notice.mail_error = str(exc)[:300]
+                    session.add(notice)
+                continue
+            sent += len(batch)
+            for notice, _, _ in batch:
+                notice.mailed_at, notice.mail_error = utcnow(), ""
+                session.add(notice)
+    session.flush()
+    return Delivery(sent, failed)
+
+
+def list_notices(
+    session: Session, *, user: User, unread_only: bool = False, limit: int = 50
+) -> list[tuple[ReviewNotice, ReviewTask]]:
+    query = (
+        select(ReviewNotice, ReviewTask)
+        .join(ReviewTask, col(ReviewTask.id) == col(ReviewNotice.task_id))
+        .where(col(ReviewNotice.user_id) == user.id)
+        .order_by(col(ReviewNotice.id).desc())
+        .limit(limit)
+    )
+    if unread_only:
+        query = query.where(col(ReviewNotice.read_at).is_(None))
+    return [(n, t) for n, t in session.execute(query)]
+
+
+def mark_read(session: Session, *, user: User, notice_ids: list[int] | None = None) -> int:
+    query = select(ReviewNotice).where(
+        col(ReviewNotice.user_id) == user.id, col(ReviewNotice.read_at).is_(None)
+    )
+    if notice_ids is not None:
+        query = query.where(col(ReviewNotice.id).in_(notice_ids))
+    notices = list(session.scalars(query))
+    for notice in notices:
+        notice.read_at = utcnow()
+        session.add(notice)
+    session.flush()
+    return len(notices)
