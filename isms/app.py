@@ -41,6 +41,7 @@ from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
 from reviews import routes as review_routes
 from reviews import tasks as review_tasks
+from reviews import views as review_views
 from risk.analysis import routes as risk_routes
 from risk.analysis import views as risk_views
 from risk.assets import exchange_views
@@ -73,6 +74,7 @@ def _register_ui() -> None:
     register_nav("nav.catalogs", "/catalogs", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.risks", "/risks", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.plan", "/plan", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav("nav.reviews", "/reviews", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
     register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
@@ -83,6 +85,11 @@ def _register_ui() -> None:
         "widgets/check.html",
         {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
         check_views.dashboard_widget,
+    )
+    register_widget(
+        "widgets/reviews.html",
+        {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
+        review_views.dashboard_widget,
     )
     register_widget(
         "widgets/risks.html",
@@ -153,6 +160,7 @@ def create_app(
         soa_views.router,
         evidence_views.router,
         risk_views.router,
+        review_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -144,6 +144,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     risks = demo.load_risks(engine, catalog_dir=get_settings().catalog_dir)
     print(f"risk analysis: {risks} demo risks created")
+    tasks = demo.load_reviews(engine)
+    print(f"reviews: {tasks} review tasks generated")
     return 0
 
 

@@ -268,3 +268,39 @@ def load_risks(engine: Engine, *, catalog_dir: Path | None = None) -> int:
         if path is not None:
             threats.import_threats(session, path.read_bytes())
         return risk_demo.load(session)
+
+
+def load_reviews(engine: Engine) -> int:
+    """The review policies and today's review tasks; a few answered by departments so the ISB
+    has something to decide; idempotent. Returns the number of tasks created."""
+    from reviews import generation
+    from reviews import service as reviews
+    from reviews.models import ReviewTask, Subject, TaskState
+    from reviews.schemas import ReviewAnswer
+
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        created = sum(r.created for r in generation.generate(session))
+        if created:
+            chosen = session.scalars(
+                select(ReviewTask)
+                .where(
+                    col(ReviewTask.state) == TaskState.OPEN,
+                    col(ReviewTask.subject).in_([Subject.RISK, Subject.CHECK_GAP]),
+                )
+                .order_by(col(ReviewTask.id))
+                .limit(4)
+            )
+            for number, task in enumerate(list(chosen)):
+                reviews.answer(
+                    session,
+                    task=task,
+                    data=ReviewAnswer(
+                        unchanged=number % 2 == 0,
+                        comment="Mit der Fachabteilung besprochen.",
+                        version=task.version,
+                    ),
+                    actor="demo",
+                    evidence_scope=None,
+                )
+        return created

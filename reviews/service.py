@@ -323,3 +323,35 @@ def overview(session: Session, *, scope: set[int] | None) -> list[DepartmentStat
         DepartmentStatus(d, name or "", int(t), int(o or 0), int(a or 0), int(c or 0), int(v or 0))
         for d, name, t, o, a, c, v in session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: str  # YYYY-MM
+    due: int  # tasks due in the month
+    accepted: int  # of those, accepted
+    overdue: int  # of those, still open after their due date
+
+
+def trend(session: Session, *, scope: set[int] | None, months: int = 6) -> list[TrendMonth]:
+    """The last months by due date: how many tasks were due and how many got done."""
+    today = date.today()
+    first = calendar_period(1, today).start
+    for _ in range(months - 1):
+        first = calendar_period(1, first - timedelta(days=1)).start
+    query = select(col(ReviewTask.due_date), col(ReviewTask.state)).where(
+        col(ReviewTask.due_date) >= first, col(ReviewTask.due_date) <= today
+    )
+    if scope is not None:
+        query = query.where(col(ReviewTask.department_id).in_(scope))
+    counts: dict[str, list[int]] = {}
+    day = first
+    while day <= today:
+        counts[day.strftime("%Y-%m")] = [0, 0, 0]
+        day = calendar_period(1, day).due + timedelta(days=1)
+    for due, state in session.execute(query):
+        bucket = counts.setdefault(due.strftime("%Y-%m"), [0, 0, 0])
+        bucket[0] += 1
+        bucket[1] += state == TaskState.ACCEPTED
+        bucket[2] += state in OPEN_STATES and due < today
+    return [TrendMonth(m, *v) for m, v in sorted(counts.items())]

@@ -22,5 +22,12 @@ def notify_job(session: Session) -> None:
 
 def register() -> None:
     """Declare the jobs (the app factory and `isms scheduler` call this)."""
-    register_job(JobSpec("reviews.generate", generate_job, "cron", {"hour": 5, "minute": 0}))
-    register_job(JobSpec("reviews.notify", notify_job, "cron", {"hour": 6, "minute": 0}))
+    # A run missed while no scheduler was up is made up once when one starts again (within a
+    # day); generation itself also catches up a whole missed period.
+    catch_up = {"misfire_grace_time": 24 * 3600, "coalesce": True}
+    register_job(
+        JobSpec("reviews.generate", generate_job, "cron", {"hour": 5, "minute": 0, **catch_up})
+    )
+    register_job(
+        JobSpec("reviews.notify", notify_job, "cron", {"hour": 6, "minute": 0, **catch_up})
+    )

@@ -123,6 +123,13 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         pages += ["/threats", risk, "/plan?overdue=ja", f"/risks{detail}/threats"]
         if username == "isb":
             pages += ["/risks/new", f"{risk}/accept"]
+    if "/reviews" in nav:
+        # The inbox, one task (with its answer or decision form), the overview, the policies.
+        task = _first_link(page, "/reviews?state=alle", "table a[href^='/reviews/']")
+        pages += [task, "/reviews/overview", "/reviews/policies", "/notifications"]
+        if username == "isb":
+            answered = _first_link(page, "/reviews?state=beantwortet", "table a[href^='/reviews/']")
+            pages.append(answered)
 
     problems: list[str] = []
     for href in pages:

@@ -894,6 +894,10 @@ PAGES = {
     "/risks/new": allow(200, Role.ISB, anonymous=303),
     "/threats": allow(200, *ASSET_READERS, anonymous=303),
     "/plan": allow(200, *ASSET_READERS, anonymous=303),
+    "/reviews": allow(200, *ASSET_READERS, anonymous=303),
+    "/reviews/overview": allow(200, *ASSET_READERS, anonymous=303),
+    "/reviews/policies": allow(200, *ASSET_READERS, anonymous=303),
+    "/notifications": allow(200, *EVERYONE, anonymous=303),
 }
 
 

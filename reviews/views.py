@@ -1,0 +1,314 @@
+"""Pages of the periodic reviews: the inbox, one task with its answer or decision form, the
+ISB's overview, the policy editor and the user's notifications."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+from starlette.responses import Response
+
+from controls.evidence import service as evidence_service
+from isms.database import SessionDep
+from isms.identity.deps import UiUser, department_scope
+from isms.identity.models import Role, User
+from isms.identity.service import all_departments
+from isms.pagination import PageParams
+from isms.web.forms import FormData, FormErrors, attempt, read_form, validate
+from isms.web.render import render
+from reviews import notify, service
+from reviews.deps import UiReviewAnswerer, UiReviewDecider, UiReviewReader
+from reviews.models import OPEN_STATES, Subject, TaskState
+from reviews.schemas import PROPOSABLE, PolicyUpdate, ReviewAnswer, ReviewDecision
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+# What a proposed field offers in the form: a choice of values, a date, or free text.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "confidentiality": ("normal", "hoch", "sehr hoch"),
+    "integrity": ("normal", "hoch", "sehr hoch"),
+    "availability": ("normal", "hoch", "sehr hoch"),
+    "status": ("ja", "teilweise", "nein", "entbehrlich"),
+}
+DATES = {"target_date"}
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+@router.get("/reviews")
+def inbox_page(
+    request: Request,
+    session: SessionDep,
+    user: UiReviewReader,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    params = {
+        k: request.query_params.get(k, "")[:20] for k in ("state", "overdue", "department_id")
+    }
+    states = {s.value for s in TaskState}
+    flt = service.TaskFilter(
+        state=TaskState(params["state"]) if params["state"] in states else None,
+        open_only=params["state"] == "",
+        overdue=params["overdue"] == "ja",
+        department_id=_int(params["department_id"]),
+    )
+    if params["state"] == "alle":
+        flt = service.TaskFilter(overdue=flt.overdue, department_id=flt.department_id)
+    scope = department_scope(user)
+    page = service.list_tasks(
+        session, page=PageParams(limit=PAGE_SIZE, offset=offset), flt=flt, scope=scope
+    )
+    return render(
+        request,
+        "reviews/list.html",
+        {
+            "page": page,
+            "offset": offset,
+            "limit": PAGE_SIZE,
+            "params": params,
+            "states": list(TaskState),
+            "departments": [d for d in all_departments(session) if scope is None or d.id in scope],
+            "today": date.today(),
+            "is_isb": user.role is Role.ISB,
+        },
+    )
+
+
+@router.get("/reviews/overview")
+def overview_page(request: Request, session: SessionDep, user: UiReviewReader) -> Response:
+    rows = service.overview(session, scope=department_scope(user))
+    return render(
+        request,
+        "reviews/overview.html",
+        {"rows": rows, "trend": service.trend(session, scope=department_scope(user))},
+    )
+
+
+def _policies(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    errors: FormErrors | None = None,
+    values: FormData | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "reviews/policies.html",
+        {
+            "policies": service.list_policies(session),
+            "is_isb": user.role is Role.ISB,
+            "errors": errors or FormErrors(),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/reviews/policies")
+def policies_page(request: Request, session: SessionDep, user: UiReviewReader) -> Response:
+    return _policies(request, session, user)
+
+
+@router.post("/reviews/policies/{policy_id}")
+def save_policy(
+    request: Request,
+    session: SessionDep,
+    user: UiReviewDecider,
+    policy_id: int,
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    policy = service.get_policy(session, policy_id=policy_id)
+    errors = FormErrors()
+    data: dict[str, Any] = {
+        "title": str(form.get("title") or "").strip(),
+        "interval_months": str(form.get("interval_months") or "").strip() or None,
+        "lead_days": str(form.get("lead_days") or "").strip() or None,
+        "active": form.get("active") == "ja",
+        "version": str(form.get("version") or "") or None,
+    }
+    if data["interval_months"] is None:
+        data.pop("interval_months")
+    payload = validate(PolicyUpdate, data, errors)
+    saved = payload and attempt(
+        session,
+        errors,
+        lambda: service.update_policy(session, policy=policy, data=payload, actor=user.username),
+    )
+    if not saved:
+        values = {**form, "policy_id": str(policy_id)}
+        return _policies(request, session, user, errors=errors, values=values, status_code=400)
+    return RedirectResponse(f"/reviews/policies?saved=1#policy-{policy_id}", status_code=303)
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, session: SessionDep, user: UiUser) -> Response:
+    return render(
+        request,
+        "reviews/notifications.html",
+        {"notices": notify.list_notices(session, user=user, limit=200)},
+    )
+
+
+@router.post("/notifications/read")
+def read_all(
+    session: SessionDep, user: UiUser, _form: Annotated[FormData, Depends(read_form)]
+) -> Response:
+    notify.mark_read(session, user=user)
+    return RedirectResponse("/notifications?saved=1", status_code=303)
+
+
+def _task(
+    request: Request,
+    session: Session,
+    user: User,
+    task_id: int,
+    *,
+    errors: FormErrors | None = None,
+    values: FormData | None = None,
+    status_code: int = 200,
+) -> Response:
+    scope = department_scope(user)
+    task, policy = service.get_task(session, task_id=task_id, scope=scope)
+    evidence = []
+    if task.subject in (Subject.EVIDENCE, Subject.KRITIS):
+        evidence = evidence_service.list_evidence(
+            session, page=PageParams(limit=200), scope=scope
+        ).items
+    can_answer = user.role in (Role.ISB, Role.DEPARTMENT) and task.state in OPEN_STATES
+    return render(
+        request,
+        "reviews/detail.html",
+        {
+            "task": task,
+            "policy": policy,
+            "overdue": service.is_overdue(task),
+            "next_review": service.next_review(policy, task),
+            "proposable": PROPOSABLE[task.subject],
+            "choices": CHOICES,
+            "dates": DATES,
+            "evidence": evidence,
+            "can_answer": can_answer,
+            "can_decide": user.role is Role.ISB and task.state == TaskState.ANSWERED,
+            "object_link": _object_link(task.subject, task.object_id),
+            "errors": errors or FormErrors(),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _object_link(subject: Subject, object_id: int) -> str:
+    return {
+        Subject.PROTECTION: f"/assets/{object_id}",
+        Subject.KRITIS: f"/assets/{object_id}",
+        Subject.RISK: f"/risks/{object_id}",
+        Subject.ACCEPTANCE: f"/risks/{object_id}",
+        Subject.CHECK_GAP: f"/check/{object_id}",
+        Subject.EVIDENCE: f"/evidence/{object_id}",
+    }[subject]
+
+
+@router.get("/reviews/{task_id}")
+def task_page(
+    request: Request, session: SessionDep, user: UiReviewReader, task_id: int
+) -> Response:
+    return _task(request, session, user, task_id)
+
+
+@router.post("/reviews/{task_id}/answer")
+def answer(
+    request: Request,
+    session: SessionDep,
+    user: UiReviewAnswerer,
+    task_id: int,
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    scope = department_scope(user)
+    task, _ = service.get_task(session, task_id=task_id, scope=scope)
+    errors = FormErrors()
+    unchanged = form.get("unchanged") == "ja"
+    proposed = {
+        name: str(form.get(f"proposed-{name}") or "").strip()
+        for name in PROPOSABLE[task.subject]
+        if str(form.get(f"proposed-{name}") or "").strip()
+    }
+    if form.get("unchanged") not in ("ja", "nein"):
+        errors.add("unchanged", "error.field_required")
+    data = {
+        "unchanged": unchanged,
+        "proposed": proposed,
+        "comment": str(form.get("comment") or ""),
+        "evidence_id": _int(str(form.get("evidence_id") or "")),
+        "version": str(form.get("version") or "") or None,
+    }
+    payload = not errors and validate(ReviewAnswer, data, errors)
+    saved = payload and attempt(
+        session,
+        errors,
+        lambda: service.answer(
+            session, task=task, data=payload, actor=user.username, evidence_scope=scope
+        ),
+    )
+    if not saved:
+        return _task(request, session, user, task_id, errors=errors, values=form, status_code=400)
+    return RedirectResponse(f"/reviews/{task_id}?saved=1", status_code=303)
+
+
+@router.post("/reviews/{task_id}/decide")
+def decide(
+    request: Request,
+    session: SessionDep,
+    user: UiReviewDecider,
+    task_id: int,
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    task, _ = service.get_task(session, task_id=task_id, scope=None)
+    errors = FormErrors()
+    data = {
+        "comment": str(form.get("decision_comment") or ""),
+        "version": str(form.get("version") or "") or None,
+    }
+    payload = validate(ReviewDecision, data, errors)
+    action = service.accept if form.get("decision") == "accept" else service.return_task
+    saved = payload and attempt(
+        session,
+        errors,
+        lambda: action(session, task=task, data=payload, actor=user.username),
+        field_name="decision_comment",
+    )
+    if not saved:
+        if "comment" in errors.fields:
+            errors.fields["decision_comment"] = errors.fields.pop("comment")
+        return _task(request, session, user, task_id, errors=errors, values=form, status_code=400)
+    return RedirectResponse(f"/reviews/{task_id}?saved=1", status_code=303)
+
+
+def dashboard_widget(session: Session, user: User) -> dict[str, Any]:
+    """Open and overdue review tasks of the user's departments (all for the ISB)."""
+    scope = department_scope(user)
+    open_tasks = service.list_tasks(
+        session, page=PageParams(limit=5), flt=service.TaskFilter(open_only=True), scope=scope
+    )
+    overdue = service.list_tasks(
+        session, page=PageParams(limit=1), flt=service.TaskFilter(overdue=True), scope=scope
+    ).total
+    answered = service.list_tasks(
+        session,
+        page=PageParams(limit=1),
+        flt=service.TaskFilter(state=TaskState.ANSWERED),
+        scope=scope,
+    ).total
+    return {
+        "open": open_tasks.total,
+        "next": [t for t, _ in open_tasks.items],
+        "overdue": overdue,
+        "answered": answered,
+        "today": date.today(),
+    }
