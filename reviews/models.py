@@ -4,7 +4,7 @@ notifications."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -78,6 +78,15 @@ class ReviewTask(SQLModel, table=True):
         UniqueConstraint("policy_id", "object_id", "period_key", name="uq_review_task_period"),
         Index("ix_review_task_inbox", "department_id", "state", "due_date", "id"),
         Index("ix_review_task_state_due", "state", "due_date", "id"),
+        Index("ix_review_task_due", "due_date", "id"),
+        # the ISB's inbox: every open or returned task, by due date
+        Index(
+            "ix_review_task_open_due",
+            "due_date",
+            "id",
+            postgresql_where=text("state IN ('offen', 'zurueckgegeben')"),
+            sqlite_where=text("state IN ('offen', 'zurueckgegeben')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

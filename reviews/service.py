@@ -300,29 +300,37 @@ class DepartmentStatus:
 
 
 def overview(session: Session, *, scope: set[int] | None) -> list[DepartmentStatus]:
-    """Per department: tasks, open, answered, accepted, overdue, completion rate."""
+    """Per department: tasks, open, answered, accepted, overdue, completion rate. Counted per
+    department and state in the database (a handful of rows), added up here."""
     today = date.today()
-    open_ = col(ReviewTask.state).in_(OPEN_STATES)
-    query = (
-        select(
-            col(ReviewTask.department_id),
-            func.max(col(Department.name)),
-            func.count(),
-            func.sum(case((open_, 1), else_=0)),
-            func.sum(case((col(ReviewTask.state) == TaskState.ANSWERED, 1), else_=0)),
-            func.sum(case((col(ReviewTask.state) == TaskState.ACCEPTED, 1), else_=0)),
-            func.sum(case((open_ & (col(ReviewTask.due_date) < today), 1), else_=0)),
-        )
-        .outerjoin(Department, col(Department.id) == col(ReviewTask.department_id))
-        .group_by(col(ReviewTask.department_id))
-        .order_by(func.max(col(Department.name)))
-    )
+    overdue = case((col(ReviewTask.due_date) < today, 1), else_=0)
+    query = select(
+        col(ReviewTask.department_id), col(ReviewTask.state), func.count(), func.sum(overdue)
+    ).group_by(col(ReviewTask.department_id), col(ReviewTask.state))
     if scope is not None:
         query = query.where(col(ReviewTask.department_id).in_(scope))
-    return [
-        DepartmentStatus(d, name or "", int(t), int(o or 0), int(a or 0), int(c or 0), int(v or 0))
-        for d, name, t, o, a, c, v in session.execute(query)
+    sums: dict[int | None, dict[str, int]] = {}
+    for department_id, state, count, late in session.execute(query):
+        row = sums.setdefault(
+            department_id, {"total": 0, "open": 0, "answered": 0, "accepted": 0, "overdue": 0}
+        )
+        row["total"] += count
+        if state in OPEN_STATES:
+            row["open"] += count
+            row["overdue"] += int(late or 0)
+        elif state == TaskState.ANSWERED:
+            row["answered"] += count
+        elif state == TaskState.ACCEPTED:
+            row["accepted"] += count
+    names = {
+        d.id: d.name
+        for d in session.scalars(select(Department).where(col(Department.id).in_(list(sums))))
+    }
+    rows = [
+        DepartmentStatus(department_id, names.get(department_id, ""), **counts)
+        for department_id, counts in sums.items()
     ]
+    return sorted(rows, key=lambda r: (r.department_id is None, r.name))
 
 
 @dataclass(frozen=True)
