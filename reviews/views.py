@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 from starlette.responses import Response
 
 from controls.evidence import service as evidence_service
+from controls.evidence import storage
 from isms.database import SessionDep
 from isms.identity.deps import UiUser, department_scope
 from isms.identity.models import Role, User
@@ -222,6 +223,45 @@ def task_page(
     return _task(request, session, user, task_id)
 
 
+def _upload(
+    request: Request,
+    session: Session,
+    user: User,
+    task: Any,
+    form: FormData,
+    file: UploadFile,
+    errors: FormErrors,
+) -> int | None:
+    """A new evidence file sent with the answer, stored like any upload; its id, or None with
+    the problem in errors."""
+    raw = str(form.get("valid_until") or "").strip()
+    try:
+        valid_until = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        valid_until = None
+    if valid_until is None:
+        errors.add("valid_until", "validation.missing" if not raw else "validation.date_parsing")
+        return None
+    evidence = attempt(
+        session,
+        errors,
+        lambda: evidence_service.upload(
+            session,
+            data_dir=request.app.state.settings.data_dir,
+            stream=file.file,
+            filename=file.filename or "",
+            title=str(form.get("evidence_title") or task.object_label)[:300],
+            valid_until=valid_until,
+            department_id=task.department_id,
+            actor=user.username,
+            scope=department_scope(user),
+            max_bytes=storage.DEFAULT_MAX_BYTES,
+        ),
+        field_name="file",
+    )
+    return evidence.id if evidence is not None else None
+
+
 @router.post("/reviews/{task_id}/answer")
 def answer(
     request: Request,
@@ -229,10 +269,14 @@ def answer(
     user: UiReviewAnswerer,
     task_id: int,
     form: Annotated[FormData, Depends(read_form)],
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     scope = department_scope(user)
     task, _ = service.get_task(session, task_id=task_id, scope=scope)
     errors = FormErrors()
+    uploaded = None
+    if file is not None and file.filename and task.subject in (Subject.EVIDENCE, Subject.KRITIS):
+        uploaded = _upload(request, session, user, task, form, file, errors)
     unchanged = form.get("unchanged") == "ja"
     proposed = {
         name: str(form.get(f"proposed-{name}") or "").strip()
@@ -245,18 +289,23 @@ def answer(
         "unchanged": unchanged,
         "proposed": proposed,
         "comment": str(form.get("comment") or ""),
-        "evidence_id": _int(str(form.get("evidence_id") or "")),
+        "evidence_id": uploaded or _int(str(form.get("evidence_id") or "")),
         "version": str(form.get("version") or "") or None,
     }
     payload = not errors and validate(ReviewAnswer, data, errors)
-    saved = payload and attempt(
-        session,
-        errors,
-        lambda: service.answer(
-            session, task=task, data=payload, actor=user.username, evidence_scope=scope
-        ),
+    saved = (
+        payload
+        and not errors
+        and attempt(
+            session,
+            errors,
+            lambda: service.answer(
+                session, task=task, data=payload, actor=user.username, evidence_scope=scope
+            ),
+        )
     )
     if not saved:
+        session.rollback()  # nor the uploaded file's record
         return _task(request, session, user, task_id, errors=errors, values=form, status_code=400)
     return RedirectResponse(f"/reviews/{task_id}?saved=1", status_code=303)
 

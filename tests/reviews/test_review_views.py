@@ -112,3 +112,61 @@ def test_overview_policies_and_notifications(
     assert "<strong>neu:</strong>" not in verkehr.get("/notifications").text
     assert verkehr.get("/reviews/policies").status_code == 200  # read-only for departments
     assert 'action="/reviews/policies/' not in verkehr.get("/reviews/policies").text
+
+
+def test_an_evidence_review_is_answered_with_a_new_file(
+    client: TestClient, org: Org, engine: Engine, settings, login_ui
+) -> None:
+    import io
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from controls.evidence import service as evidence
+    from controls.evidence.models import Evidence
+    from tests.controls import samples
+
+    with session_scope(engine) as session:
+        old = evidence.upload(
+            session,
+            data_dir=settings.data_dir,
+            stream=io.BytesIO(samples.pdf()),
+            filename="notfallhandbuch.pdf",
+            title="Notfallhandbuch Leitwarte",
+            valid_until=date.today() + timedelta(days=10),
+            department_id=org.vt.id,
+            actor="test",
+            scope=None,
+        )
+        generation.generate(session, names=["nachweise"])
+    task = client.get("/api/v1/reviews", headers=org.verkehr).json()["items"][0]
+    assert task["object_id"] == old.id and task["subject"] == "evidence"
+    ui = login_ui("verkehr")
+    page = ui.get(f"/reviews/{task['id']}")
+    assert 'type="file"' in page.text and 'enctype="multipart/form-data"' in page.text
+    fields = {
+        "csrf_token": csrf_from(page.text),
+        "unchanged": "nein",
+        "comment": "Neue Fassung 2027",
+        "valid_until": (date.today() + timedelta(days=400)).isoformat(),
+        "version": str(task["version"]),
+    }
+    refused = ui.post(
+        f"/reviews/{task['id']}/answer",
+        data=fields,
+        files={"file": ("virus.exe", b"MZ\x90\x00binary", "application/octet-stream")},
+    )
+    assert refused.status_code == 400 and 'class="error-summary"' in refused.text
+    with session_scope(engine, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Evidence)) == 1
+    sent = ui.post(
+        f"/reviews/{task['id']}/answer",
+        data=fields,
+        files={"file": ("notfallhandbuch-2027.pdf", samples.pdf() + b"%v2", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    answered = client.get(f"/api/v1/reviews/{task['id']}", headers=org.isb).json()
+    assert answered["evidence_id"] not in (None, old.id)
+    new = client.get(f"/api/v1/evidence/{answered['evidence_id']}", headers=org.isb).json()
+    assert new["title"].startswith("Notfallhandbuch") and new["department_id"] == org.vt.id
