@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from isms.i18n import translate
 from isms.settings import InsecureConfigurationError, get_settings
@@ -20,10 +21,22 @@ def _engine():  # type: ignore[no-untyped-def]
     return create_db_engine(get_settings())
 
 
+def _seed(engine: Any) -> None:
+    """Data every installation starts with: the default review policies."""
+    from isms.database import session_scope
+    from reviews import generation
+
+    with session_scope(engine) as session:
+        generation.ensure_default_policies(session)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from isms.migrations import upgrade
 
-    upgrade(_engine(), args.revision)
+    engine = _engine()
+    upgrade(engine, args.revision)
+    if args.revision == "head":
+        _seed(engine)
     print(f"database at revision {args.revision}")
     return 0
 
@@ -36,7 +49,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     resolve_secret_key(settings)  # refuse to start with a weak key, create one before workers fork
-    upgrade(_engine())
+    engine = _engine()
+    upgrade(engine)
+    _seed(engine)
     if args.no_scheduler:
         os.environ["ISMS_SCHEDULER_ENABLED"] = "false"
     uvicorn.run(
@@ -297,6 +312,9 @@ def cmd_scheduler_run_now(args: argparse.Namespace) -> int:
     if not args.all and not args.policies:
         print("name policies or use --all", file=sys.stderr)
         return 2
+    if args.limit < 0:
+        print("--limit: must not be negative", file=sys.stderr)
+        return 2
     try:
         today = date.fromisoformat(args.today) if args.today else None
     except ValueError:
@@ -314,6 +332,8 @@ def cmd_scheduler_run_now(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 commit_each=True,
             )
+            if args.dry_run:
+                session.rollback()  # a dry run writes nothing, not even the default policies
     except DomainError as exc:
         print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
         return 2

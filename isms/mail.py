@@ -16,13 +16,13 @@ class MailError(Exception):
 def send_mail(settings: Settings, *, to: list[str], subject: str, body: str) -> None:
     if not settings.smtp_host:
         raise MailError("no SMTP host configured")
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message.set_content(body)
     context = ssl.create_default_context()
     try:
+        message = EmailMessage()
+        message["From"] = settings.mail_from
+        message["To"] = ", ".join(to)
+        message["Subject"] = " ".join(subject.split())  # no line breaks: no header injection
+        message.set_content(body)
         if settings.smtp_security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 settings.smtp_host, settings.smtp_port, timeout=30, context=context
@@ -35,5 +35,5 @@ def send_mail(settings: Settings, *, to: list[str], subject: str, body: str) -> 
             if settings.smtp_user and settings.smtp_password:
                 client.login(settings.smtp_user, settings.smtp_password.get_secret_value())
             client.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         raise MailError(f"{type(exc).__name__}: {exc}"[:300]) from exc

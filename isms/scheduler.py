@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Field, Session, SQLModel, col
 
@@ -52,6 +54,7 @@ class JobSpec:
 
 JOBS: dict[str, JobSpec] = {}
 _state: dict[str, Any] = {}
+_keepers: dict[int, tuple[threading.Event, threading.Thread]] = {}
 
 
 def register_job(spec: JobSpec) -> None:
@@ -108,33 +111,76 @@ def run_job(job_id: str) -> None:
 
 
 def build_scheduler(engine: Engine) -> BackgroundScheduler:
-    """A scheduler whose jobs live in the application database."""
+    """A scheduler whose jobs live in the application database (not started)."""
     _state["engine"] = engine
-    scheduler = BackgroundScheduler(
+    return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone="Europe/Berlin",
     )
+
+
+def _signature(spec: JobSpec) -> str:
+    return f"{spec.id} {spec.trigger} {sorted(spec.trigger_args.items())}"
+
+
+def sync_jobs(scheduler: BackgroundScheduler) -> None:
+    """Store every registered job; a job whose definition is unchanged keeps its stored next
+    run time, so a run that was due while no scheduler was up is made up once on start (within
+    its misfire grace time) instead of being moved to the next regular time."""
     for spec in JOBS.values():
+        existing = scheduler.get_job(spec.id)
+        if existing is not None and existing.name == _signature(spec):
+            continue
         scheduler.add_job(
             run_job,
             spec.trigger,
             args=[spec.id],
             id=spec.id,
+            name=_signature(spec),
             replace_existing=True,
             **spec.trigger_args,
         )
-    return scheduler
+
+
+def _keep_lease(scheduler: BackgroundScheduler, engine: Engine, stopping: threading.Event) -> None:
+    """Run jobs only while holding the lease: every process may run a scheduler, but only the
+    lease holder's is resumed; the others stay paused and take over when the lease runs out."""
+    owner = owner_id()
+    while not stopping.is_set():
+        try:
+            holder = acquire_lease(engine, owner)
+        except Exception:  # the database is away: stop running jobs until it is back
+            log.warning("scheduler lease could not be checked", exc_info=True)
+            holder = False
+        if holder and scheduler.state == STATE_PAUSED:
+            scheduler.resume()
+            log.info("scheduler %s holds the lease and runs jobs", owner)
+        elif not holder and scheduler.state == STATE_RUNNING:
+            scheduler.pause()
+            log.info("scheduler %s paused: another process holds the lease", owner)
+        stopping.wait(LEASE_SECONDS / 3)
 
 
 def start(engine: Engine) -> BackgroundScheduler:
     scheduler = build_scheduler(engine)
-    scheduler.start()
+    scheduler.start(paused=True)
+    sync_jobs(scheduler)
+    stopping = threading.Event()
+    keeper = threading.Thread(
+        target=_keep_lease, args=(scheduler, engine, stopping), name="scheduler-lease", daemon=True
+    )
+    _keepers[id(scheduler)] = (stopping, keeper)
+    keeper.start()
     log.info("scheduler started as %s with jobs: %s", owner_id(), ", ".join(sorted(JOBS)))
     return scheduler
 
 
 def stop(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    kept = _keepers.pop(id(scheduler), None)
+    if kept is not None:
+        kept[0].set()
+        kept[1].join(timeout=10)
     scheduler.shutdown(wait=False)
     release_lease(engine, owner_id())
 

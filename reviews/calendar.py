@@ -17,11 +17,17 @@ def feed_token(secret: str, user_id: int, token_version: int) -> str:
 
 
 def token_matches(secret: str, user_id: int, token_version: int, token: str) -> bool:
-    return hmac.compare_digest(feed_token(secret, user_id, token_version), token)
+    expected = feed_token(secret, user_id, token_version).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "replace"))
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """TEXT value escaping (RFC 5545 3.3.11); other control characters become spaces."""
+    text = text.replace(chr(13) + chr(10), chr(10))
+    text = "".join(" " if ord(c) < 32 and c != chr(10) else c for c in text)
+    for plain, escaped in ((chr(92), chr(92) * 2), (";", chr(92) + ";"), (",", chr(92) + ",")):
+        text = text.replace(plain, escaped)
+    return text.replace(chr(10), chr(92) + "n")
 
 
 def _fold(line: str) -> list[str]:

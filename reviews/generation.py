@@ -19,7 +19,7 @@ from isms.audit.service import record
 from isms.clock import utcnow
 from isms.errors import NotFound
 from reviews.defaults import DEFAULT_POLICIES
-from reviews.models import ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
+from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
 from reviews.periods import Period, calendar_period, deadline_period, periods_to_generate
 from risk.analysis.models import Risk, RiskStatus
 from risk.assets.models import Asset, LifecycleStatus
@@ -149,6 +149,8 @@ def _acceptances(session: Session, policy: ReviewPolicy, today: date) -> Iterabl
         ).where(
             col(Risk.status) == RiskStatus.ACCEPTED,
             col(Risk.acceptance_expires) <= today + timedelta(days=policy.lead_days),
+            # not the deadlines that passed before the policy existed (no flood on install)
+            col(Risk.acceptance_expires) >= policy.created_at.date(),
         )
     )
     for risk_id, ref, title, version, department_id, expires in rows:
@@ -187,7 +189,10 @@ def _evidence(session: Session, policy: ReviewPolicy, today: date) -> Iterable[D
             col(Evidence.title),
             col(Evidence.department_id),
             col(Evidence.valid_until),
-        ).where(col(Evidence.valid_until) <= today + timedelta(days=policy.lead_days))
+        ).where(
+            col(Evidence.valid_until) <= today + timedelta(days=policy.lead_days),
+            col(Evidence.valid_until) >= policy.created_at.date(),
+        )
     )
     for evidence_id, title, department_id, valid_until in rows:
         yield Due(evidence_id, title, None, department_id, deadline_period(valid_until))
@@ -216,6 +221,8 @@ class PolicyRun:
     policy: str
     due: int = 0
     created: int = 0
+    obsolete: int = 0
+    moved: int = 0
     would_create: list[Due] = field(default_factory=list)
 
 
@@ -255,6 +262,7 @@ def run_policy(
     if dry_run:
         result.would_create = missing
         return result
+    result.obsolete, result.moved = tidy_open_tasks(session, policy)
     before = session.scalar(select(func.count()).where(col(ReviewTask.policy_id) == policy.id)) or 0
     _insert_missing(session, [d.row(policy) for d in missing])
     after = session.scalar(select(func.count()).where(col(ReviewTask.policy_id) == policy.id)) or 0
@@ -268,6 +276,76 @@ def run_policy(
             after={"created": result.created, "today": today.isoformat()},
         )
     return result
+
+
+def _owners(session: Session, policy: ReviewPolicy) -> dict[Any, int | None]:
+    """The objects the policy covers now, with their department: by object id for periodic
+    policies, by (object id, period key) for deadlines."""
+    subject = policy.subject
+    if subject in (Subject.PROTECTION, Subject.KRITIS):
+        query = select(col(Asset.id), col(Asset.department_id)).where(
+            col(Asset.status) != LifecycleStatus.RETIRED
+        )
+        if subject == Subject.KRITIS:
+            query = query.where(col(Asset.kritis_critical))
+        else:
+            query = _level_filter(query, policy.condition)
+        return dict(session.execute(query).all())
+    if subject == Subject.RISK:
+        return dict(
+            session.execute(
+                select(col(Risk.id), col(Risk.owner_department_id)).where(
+                    col(Risk.status).in_([RiskStatus.OPEN, RiskStatus.IN_TREATMENT])
+                )
+            ).all()
+        )
+    if subject == Subject.CHECK_GAP:
+        return dict(
+            session.execute(
+                select(col(CheckEntry.id), col(CheckEntry.owner_department_id)).where(
+                    col(CheckEntry.modelled),
+                    col(CheckEntry.status).in_([CheckStatus.TEILWEISE, CheckStatus.NEIN]),
+                )
+            ).all()
+        )
+    if subject == Subject.ACCEPTANCE:
+        rows = session.execute(
+            select(col(Risk.id), col(Risk.acceptance_expires), col(Risk.owner_department_id))
+            .where(col(Risk.status) == RiskStatus.ACCEPTED)
+            .where(col(Risk.acceptance_expires).is_not(None))
+        )
+        return {(i, deadline_period(d).key): o for i, d, o in rows}
+    rows = session.execute(
+        select(col(Evidence.id), col(Evidence.valid_until), col(Evidence.department_id))
+    )
+    return {(i, deadline_period(d).key): o for i, d, o in rows}
+
+
+def tidy_open_tasks(session: Session, policy: ReviewPolicy) -> tuple[int, int]:
+    """Open tasks whose object no longer needs the review (retired, closed, fulfilled, renewed,
+    deleted) become `entfallen`; open tasks follow their object to a new department.
+    Returns (obsolete, moved)."""
+    owners = _owners(session, policy)
+    deadline = policy.schedule == Schedule.DEADLINE
+    obsolete = moved = 0
+    open_tasks = session.scalars(
+        select(ReviewTask).where(
+            col(ReviewTask.policy_id) == policy.id, col(ReviewTask.state).in_(OPEN_STATES)
+        )
+    )
+    for task in open_tasks:
+        key = (task.object_id, task.period_key) if deadline else task.object_id
+        if key not in owners:
+            task.state = TaskState.OBSOLETE
+            obsolete += 1
+        elif owners[key] != task.department_id:
+            task.department_id = owners[key]
+            moved += 1
+        else:
+            continue
+        session.add(task)
+    session.flush()
+    return obsolete, moved
 
 
 def policies_to_run(session: Session, names: Sequence[str] | None = None) -> list[ReviewPolicy]:

@@ -62,6 +62,7 @@ class TaskState(enum.StrEnum):
     ANSWERED = "beantwortet"
     ACCEPTED = "angenommen"
     RETURNED = "zurueckgegeben"
+    OBSOLETE = "entfallen"  # the object no longer needs this review (retired, closed, ...)
 
 
 OPEN_STATES = (TaskState.OPEN, TaskState.RETURNED)
@@ -124,6 +125,8 @@ class NoticeKind(enum.StrEnum):
     REMINDER = "erinnerung"  # 7 days before the due date
     DUE = "faellig"  # on the due date
     ESCALATION = "eskalation"  # overdue: to the ISB
+    ANSWERED = "beantwortet"  # a department answered: to the ISB
+    RETURNED = "zurueck"  # the ISB returned the task: to the department
 
 
 class ReviewNotice(SQLModel, table=True):

@@ -36,28 +36,45 @@ def _recipients(session: Session) -> tuple[dict[int, list[int]], list[int]]:
     return members, [user_id for user_id in session.scalars(query) if user_id is not None]
 
 
+def _kinds(due: date, today: date, sent: set[NoticeKind]) -> list[NoticeKind]:
+    """What the department hears today: one notice a day at most, the most urgent that is
+    still unsent (the new task first, then the reminder a week ahead, then the due date)."""
+    if NoticeKind.NEW not in sent:
+        return [NoticeKind.NEW]
+    if today == due and NoticeKind.DUE not in sent:
+        return [NoticeKind.DUE]
+    if due - timedelta(days=REMINDER_DAYS) <= today < due and NoticeKind.REMINDER not in sent:
+        return [NoticeKind.REMINDER]
+    return []
+
+
 def plan(session: Session, *, today: date | None = None) -> int:
     """Create the notices that are due today; returns how many were new."""
     today = today or date.today()
     members, isb = _recipients(session)
-    rows: list[dict[str, Any]] = []
-    tasks = session.execute(
-        select(col(ReviewTask.id), col(ReviewTask.department_id), col(ReviewTask.due_date)).where(
-            col(ReviewTask.state).in_(OPEN_STATES)
+    open_tasks = list(
+        session.execute(
+            select(
+                col(ReviewTask.id), col(ReviewTask.department_id), col(ReviewTask.due_date)
+            ).where(col(ReviewTask.state).in_(OPEN_STATES))
         )
     )
+    sent: dict[int, set[NoticeKind]] = defaultdict(set)
+    for task_id, kind in session.execute(
+        select(col(ReviewNotice.task_id), col(ReviewNotice.kind))
+        .join(ReviewTask, col(ReviewTask.id) == col(ReviewNotice.task_id))
+        .where(col(ReviewTask.state).in_(OPEN_STATES))
+        .distinct()
+    ):
+        sent[task_id].add(kind)
     now = utcnow()
-    for task_id, department_id, due in tasks:
-        owners = members.get(department_id, []) if department_id is not None else isb
-        kinds = [NoticeKind.NEW]
-        if today >= due - timedelta(days=REMINDER_DAYS):
-            kinds.append(NoticeKind.REMINDER)
-        if today >= due:
-            kinds.append(NoticeKind.DUE)
-        for kind in kinds:
+    rows: list[dict[str, Any]] = []
+    for task_id, department_id, due in open_tasks:
+        owners = (members.get(department_id) if department_id is not None else None) or isb
+        for kind in _kinds(due, today, sent[task_id]):
             rows += [
                 {"user_id": u, "task_id": task_id, "kind": kind.value, "created_at": now}
-                for u in owners or isb
+                for u in owners
             ]
         if today > due:
             rows += [
@@ -69,6 +86,11 @@ def plan(session: Session, *, today: date | None = None) -> int:
                 }
                 for u in isb
             ]
+    return _insert(session, rows)
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert notices, skipping those that exist; returns how many were new."""
     if not rows:
         return 0
     counted = select(func.count()).select_from(ReviewNotice)
@@ -80,6 +102,21 @@ def plan(session: Session, *, today: date | None = None) -> int:
     for start in range(0, len(rows), 5000):
         session.execute(statement, rows[start : start + 5000])
     return (session.scalar(counted) or 0) - before
+
+
+def notify_now(session: Session, task: ReviewTask, kind: NoticeKind) -> int:
+    """An event the other side should hear of at once: an answer (to the ISB) or a returned
+    task (to the department)."""
+    members, isb = _recipients(session)
+    if kind == NoticeKind.ANSWERED:
+        users = isb
+    else:
+        users = (members.get(task.department_id) if task.department_id else None) or isb
+    now = utcnow()
+    return _insert(
+        session,
+        [{"user_id": u, "task_id": task.id, "kind": kind.value, "created_at": now} for u in users],
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +146,17 @@ def deliver(session: Session, settings: Settings) -> Delivery:
         .where(col(ReviewNotice.mailed_at).is_(None))
         .order_by(col(ReviewNotice.user_id), col(ReviewNotice.id))
     ).all()
+    members, isb = _recipients(session)
     by_user: dict[int, list[tuple[ReviewNotice, ReviewTask, User]]] = defaultdict(list)
     for notice, task, user in pending:
+        # Only to users who still may see the task: active, and in its department (or ISB).
+        allowed = user.id in isb or (
+            task.department_id is not None and user.id in members.get(task.department_id, [])
+        )
+        if not allowed:
+            notice.mailed_at, notice.mail_error = utcnow(), "recipient no longer concerned"
+            session.add(notice)
+            continue
         by_user[user.id or 0].append((notice, task, user))
     base = settings.public_url.rstrip("/")
     sent = failed = 0

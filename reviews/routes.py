@@ -2,6 +2,7 @@
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +14,7 @@ from isms.clock import utcnow
 from isms.database import SessionDep
 from isms.errors import NotFound
 from isms.identity.deps import CurrentUser, department_scope
-from isms.identity.models import User
+from isms.identity.models import Role, User
 from isms.pagination import PageDep, PageRead
 from reviews import calendar, generation, notify, service
 from reviews.deps import ReviewAnswerer, ReviewDecider, ReviewReader
@@ -229,6 +230,7 @@ def calendar_ics(request: Request, session: SessionDep, user_id: int, token: str
     if (
         user is None
         or not user.is_active
+        or user.role not in (Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT)
         or not calendar.token_matches(
             request.app.state.secret_key, user_id, user.token_version, token[:80]
         )
@@ -248,7 +250,7 @@ def calendar_ics(request: Request, session: SessionDep, user_id: int, token: str
         session.scalars(query),
         name="ISMS",
         base_url=settings.public_url.rstrip("/"),
-        host=request.url.hostname or "isms",
+        host=urlsplit(settings.public_url).hostname or "isms",
         now=utcnow(),
     )
     return Response(body, media_type="text/calendar; charset=utf-8")

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from controls.check import service as check_service
+from controls.check.models import CheckEntry
 from controls.check.schemas import CheckUpdate
 from controls.evidence.models import CheckEvidence, Evidence
 from isms.clock import utcnow
@@ -19,12 +20,23 @@ from isms.errors import Conflict, InvalidInput, NotFound
 from isms.identity.models import Department
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
-from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
+from reviews import notify
+from reviews.models import (
+    OPEN_STATES,
+    NoticeKind,
+    ReviewPolicy,
+    ReviewTask,
+    Schedule,
+    Subject,
+    TaskState,
+)
 from reviews.periods import calendar_period
 from reviews.schemas import PROPOSABLE, PolicyUpdate, ReviewAnswer, ReviewDecision
 from risk.analysis import service as risks
+from risk.analysis.models import Risk
 from risk.analysis.schemas import RiskUpdate
 from risk.assets import service as assets
+from risk.assets.models import Asset
 from risk.assets.schemas import ProtectionInput, ProtectionUpdate
 
 SORT = {
@@ -110,7 +122,12 @@ def get_task(
     return row[0], row[1]
 
 
-def _check_proposal(task: ReviewTask, proposed: dict[str, Any]) -> dict[str, Any]:
+LEVELS = ("normal", "hoch", "sehr hoch")  # vocabulary: the Schutzbedarf categories
+
+
+def _check_proposal(session: Session, task: ReviewTask, proposed: dict[str, Any]) -> dict[str, Any]:
+    """Only the subject's named fields, as text, valid for the object: checked when the
+    department answers, so that the ISB can accept what was proposed."""
     allowed = PROPOSABLE[task.subject]
     unknown = sorted(set(proposed) - set(allowed))
     if unknown:
@@ -120,7 +137,52 @@ def _check_proposal(task: ReviewTask, proposed: dict[str, Any]) -> dict[str, Any
             fields=", ".join(unknown),
             allowed=", ".join(allowed) or "-",
         )
-    return {k: v.strip() if isinstance(v, str) else v for k, v in proposed.items()}
+    cleaned: dict[str, Any] = {}
+    for key, value in proposed.items():
+        if not isinstance(value, str) or len(value) > 4000:
+            raise InvalidInput("error.review_proposal_invalid", field="proposed", fields=key)
+        cleaned[key] = value.strip()
+    try:
+        if task.subject == Subject.PROTECTION:
+            levels = {k: v for k, v in cleaned.items() if k != "justification"}
+            if not levels or any(v not in LEVELS for v in levels.values()):
+                bad = sorted(k for k, v in levels.items() if v not in LEVELS) or ["level"]
+                raise InvalidInput(
+                    "error.review_proposal_invalid", field="proposed", fields=", ".join(bad)
+                )
+        elif task.subject == Subject.RISK:
+            RiskUpdate(**cleaned)
+            risk = session.get(Risk, task.object_id)
+            if risk is not None:
+                spec = risks.spec_of(risks._matrix(session, risk.matrix_id))
+                spec.category(
+                    cleaned.get("frequency", risk.frequency), cleaned.get("impact", risk.impact)
+                )
+        elif task.subject == Subject.CHECK_GAP:
+            CheckUpdate(**cleaned)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(
+            "error.review_proposal_invalid",
+            field="proposed",
+            fields=".".join(str(p) for p in first["loc"]),
+        ) from exc
+    return cleaned
+
+
+def current_version(session: Session, task: ReviewTask) -> int | None:
+    """The version of the task's object now (None when it has none or is gone)."""
+    model: Any = {
+        Subject.PROTECTION: Asset,
+        Subject.KRITIS: Asset,
+        Subject.RISK: Risk,
+        Subject.ACCEPTANCE: Risk,
+        Subject.CHECK_GAP: CheckEntry,
+    }.get(task.subject)
+    if model is None:
+        return None
+    found = session.get(model, task.object_id)
+    return getattr(found, "version", None) if found is not None else None
 
 
 def answer(
@@ -134,8 +196,10 @@ def answer(
     """A department answers an open or returned task; a task that changed meanwhile is a 409."""
     check_version(task.version, data.version)
     if task.state not in OPEN_STATES:
-        raise Conflict("error.review_not_open", id=task.id, state=task.state.value)
-    proposed = {} if data.unchanged else _check_proposal(task, data.proposed)
+        raise Conflict(
+            "error.review_not_open", id=task.id, state=f"review.state.{task.state.value}"
+        )
+    proposed = {} if data.unchanged else _check_proposal(session, task, data.proposed)
     if not data.unchanged and not proposed and not data.comment.strip():
         raise InvalidInput("error.review_answer_empty", field="proposed")
     if task.subject == Subject.EVIDENCE and data.evidence_id is None and not data.comment.strip():
@@ -154,6 +218,9 @@ def answer(
     task.comment, task.evidence_id = data.comment.strip(), data.evidence_id
     task.answered_by, task.answered_at = actor, utcnow()
     task.state = TaskState.ANSWERED
+    notify.notify_now(session, task, NoticeKind.ANSWERED)
+    # The answer is about the object as it is now; the ISB's acceptance checks against this.
+    task.object_version = current_version(session, task)
     session.add(task)
     session.flush()
     return task
@@ -172,6 +239,7 @@ def return_task(
     task.decided_by, task.decided_at = actor, utcnow()
     session.add(task)
     session.flush()
+    notify.notify_now(session, task, NoticeKind.RETURNED)
     return task
 
 
@@ -203,9 +271,15 @@ def _apply(session: Session, task: ReviewTask, actor: str) -> None:
         if task.subject == Subject.PROTECTION:
             asset = assets.get(session, asset_id=task.object_id, scope=None)
             _stale(task, asset.version)
-            reason = str(proposed.pop("justification", "") or task.comment)
+            reason = str(proposed.pop("justification", "") or task.comment)[:4000]
+            overrides = assets.overrides_of(asset)
             update = {
-                g: ProtectionInput(level=level, justification=reason)
+                g: ProtectionInput(
+                    level=level,
+                    justification=reason,
+                    override=overrides.get(g),
+                    scenarios=[s for s in getattr(asset, f"{g[0]}_scenarios").split(",") if s],
+                )
                 for g, level in proposed.items()
             }
             assets.assess(session, asset=asset, data=ProtectionUpdate(**update))
@@ -267,6 +341,11 @@ def update_policy(
     for key in ("title", "interval_months", "lead_days", "active", "condition"):
         if key in changes and changes[key] is None:
             raise InvalidInput("error.field_required", field=key)
+    if "title" in changes and not changes["title"].strip():
+        raise InvalidInput("error.field_required", field="title")
+    if changes.get("interval_months", policy.interval_months) != policy.interval_months:
+        # A new cadence starts now: its earlier periods are not caught up.
+        policy.created_at = utcnow()
     if "condition" in changes:
         unknown = sorted(set(changes["condition"]) - {"min_level", "max_level"})
         if unknown or any(not 1 <= v <= 3 for v in changes["condition"].values()):
@@ -311,6 +390,8 @@ def overview(session: Session, *, scope: set[int] | None) -> list[DepartmentStat
         query = query.where(col(ReviewTask.department_id).in_(scope))
     sums: dict[int | None, dict[str, int]] = {}
     for department_id, state, count, late in session.execute(query):
+        if state == TaskState.OBSOLETE:
+            continue
         row = sums.setdefault(
             department_id, {"total": 0, "open": 0, "answered": 0, "accepted": 0, "overdue": 0}
         )

@@ -333,8 +333,10 @@ def decide(
         field_name="decision_comment",
     )
     if not saved:
-        if "comment" in errors.fields:
-            errors.fields["decision_comment"] = errors.fields.pop("comment")
+        # whatever went wrong (the comment, the proposal, the object's own rules): it is shown
+        # at the decision form, the only form on the page
+        first = next(iter(errors.fields.values()))
+        errors.fields = {"decision_comment": first}
         return _task(request, session, user, task_id, errors=errors, values=form, status_code=400)
     return RedirectResponse(f"/reviews/{task_id}?saved=1", status_code=303)
 

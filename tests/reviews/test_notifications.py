@@ -100,7 +100,9 @@ def test_mails_through_a_real_smtp_server(
     with session_scope(engine) as session:
         notify.plan(session, today=date(2027, 1, 2))
         delivered = notify.deliver(session, mail)
-    assert (delivered.sent, delivered.failed) == (4, 0)
+    # Overdue before the department ever heard of it: the new task to the department (one
+    # notice a day, not three at once) and the escalation to the ISB.
+    assert (delivered.sent, delivered.failed) == (2, 0)
     subjects = sorted(str(m["Subject"]) for m in inbox.messages)
     assert any("neue Prüfaufgabe" in s and "SCADA-1" in s for s in subjects)
     assert any("überfällig" in s for s in subjects)
@@ -117,7 +119,8 @@ def test_digest_and_failed_delivery_is_retried(
 ) -> None:
     inbox, port = smtp
     with session_scope(engine) as session:
-        notify.plan(session, today=date(2026, 12, 31))
+        for day in (DEC, date(2026, 12, 24), date(2026, 12, 31)):
+            notify.plan(session, today=day)
         down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})
         failed = notify.deliver(session, down)
     assert failed.failed == 3 and inbox.messages == []
@@ -175,3 +178,30 @@ def test_a_user_without_mail_gets_in_app_notices_only(
         tasks = list(session.scalars(select(ReviewTask)))
     assert kinds == {NoticeKind.NEW} and set(mailed) == {"no e-mail address"}
     assert len(tasks) == 1 and tasks[0].due_date == date(2026, 12, 31) + timedelta(days=0)
+
+
+def test_feed_tokens_that_are_not_ascii_and_other_roles_get_404(
+    client: TestClient, org: Org, engine: Engine
+) -> None:
+    with session_scope(engine, write=False) as session:
+        admin = session.scalars(select(User).where(col(User.username) == "admin")).one()
+    assert client.get(f"/calendar/{admin.id}/%C3%A4.ics").status_code == 404
+    from reviews.calendar import feed_token
+
+    token = feed_token(client.app.state.secret_key, admin.id or 0, admin.token_version)  # type: ignore[attr-defined]
+    assert client.get(f"/calendar/{admin.id}/{token}.ics").status_code == 404
+
+
+def test_a_line_break_in_a_name_does_not_stop_the_mail(
+    client: TestClient, org: Org, engine: Engine, settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    create_asset(client, org, "ZEILE-1", "Anwendungen", org.vt, name="Erste\nZweite Zeile")
+    with session_scope(engine) as session:
+        session.execute(
+            update(User).where(col(User.username) == "verkehr").values(email="v@hannover.de")
+        )
+        generation.generate(session, today=DEC, names=["schutzbedarf"])
+        notify.plan(session, today=DEC)
+        mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]})
+        assert notify.deliver(session, mail).sent == 1
+    assert "Erste Zweite Zeile" in str(smtp[0].messages[0]["Subject"])

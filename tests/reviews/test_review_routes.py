@@ -180,3 +180,96 @@ def test_only_the_isb_decides_and_edits_policies(client: TestClient, org: Org, i
     assert refused.status_code == 403
     dry = client.post("/api/v1/review-policies/run?dry_run=true", headers=org.isb).json()
     assert set(dry) >= {"schutzbedarf", "offene-risiken"}
+
+
+def test_an_object_changed_before_the_answer_is_fine(
+    client: TestClient, org: Org, inbox: dict
+) -> None:
+    task = next(t for t in tasks(client, org.verkehr) if t["subject"] == "risk")
+    client.patch(
+        f"/api/v1/risks/{inbox['risk']['id']}", headers=org.isb, json={"scenario": "Neu gefasst"}
+    )
+    answered = client.post(
+        f"/api/v1/reviews/{task['id']}/answer",
+        headers=org.verkehr,
+        json={"unchanged": False, "proposed": {"frequency": "selten"}, "version": task["version"]},
+    ).json()
+    accepted = client.post(
+        f"/api/v1/reviews/{task['id']}/accept",
+        headers=org.isb,
+        json={"version": answered["version"]},
+    )
+    assert accepted.status_code == 200, accepted.text
+    risk = client.get(f"/api/v1/risks/{inbox['risk']['id']}", headers=org.isb).json()
+    assert risk["frequency"] == "selten"
+    notices = client.get("/api/v1/notifications", headers=org.isb).json()
+    assert [n["kind"] for n in notices] == ["beantwortet"]
+
+
+@pytest.mark.parametrize(
+    "proposed",
+    [
+        {"confidentiality": ["hoch"]},
+        {"confidentiality": "mittel"},
+        {"justification": "Nur eine Begründung"},
+        {"availability": 3},
+        {"availability": "x" * 5000},
+    ],
+)
+def test_proposals_are_checked_when_the_department_answers(
+    client: TestClient, org: Org, inbox: dict, proposed: dict
+) -> None:
+    task = _protection_task(client, org)
+    response = client.post(
+        f"/api/v1/reviews/{task['id']}/answer",
+        headers=org.verkehr,
+        json={"unchanged": False, "proposed": proposed, "version": task["version"]},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_input"
+
+
+def test_a_risk_proposal_outside_the_matrix_is_refused(
+    client: TestClient, org: Org, inbox: dict
+) -> None:
+    task = next(t for t in tasks(client, org.verkehr) if t["subject"] == "risk")
+    response = client.post(
+        f"/api/v1/reviews/{task['id']}/answer",
+        headers=org.verkehr,
+        json={"unchanged": False, "proposed": {"frequency": "oft"}, "version": task["version"]},
+    )
+    assert response.status_code == 400 and "selten" in response.json()["detail"]
+
+
+def test_returned_tasks_are_announced_and_tasks_follow_their_object(
+    client: TestClient, org: Org, inbox: dict, engine: Engine
+) -> None:
+    task = _protection_task(client, org)
+    answered = client.post(
+        f"/api/v1/reviews/{task['id']}/answer",
+        headers=org.verkehr,
+        json={"unchanged": True, "version": task["version"]},
+    ).json()
+    client.post(
+        f"/api/v1/reviews/{task['id']}/return",
+        headers=org.isb,
+        json={"comment": "Bitte Verfügbarkeit prüfen", "version": answered["version"]},
+    )
+    kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=org.verkehr).json()]
+    assert kinds == ["zurueck"]
+    # The object moves to another department: its open task goes with it.
+    client.patch(
+        f"/api/v1/assets/{inbox['scada']['id']}",
+        headers=org.isb,
+        json={"department_id": org.fw.id},
+    )
+    generate(engine)
+    assert task["id"] in [t["id"] for t in tasks(client, org.feuerwehr)]
+    assert task["id"] not in [t["id"] for t in tasks(client, org.verkehr)]
+    # Retired, it needs no review any more.
+    client.patch(
+        f"/api/v1/assets/{inbox['scada']['id']}", headers=org.isb, json={"status": "ausgesondert"}
+    )
+    generate(engine)
+    gone = client.get(f"/api/v1/reviews/{task['id']}", headers=org.isb).json()
+    assert gone["state"] == "entfallen"
