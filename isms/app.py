@@ -39,6 +39,9 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from reports import jobs as report_jobs
+from reports import routes as report_routes
+from reports import views as report_views
 from reviews import routes as review_routes
 from reviews import tasks as review_tasks
 from reviews import views as review_views
@@ -76,6 +79,7 @@ def _register_ui() -> None:
     register_nav("nav.plan", "/plan", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.reviews", "/reviews", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
+    register_nav("nav.reports", "/reports", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
     register_nav("nav.departments", "/admin/departments", {Role.ADMIN, Role.ISB, Role.AUDITOR})
@@ -111,6 +115,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        report_jobs.fail_interrupted(engine)  # jobs of a stopped process fail visibly
         running = scheduler.start(engine) if with_scheduler else None
         try:
             yield
@@ -149,6 +154,7 @@ def create_app(
         risk_routes.router,
         review_routes.router,
         review_routes.feed_router,
+        report_routes.router,
         web_router,
         identity_views.router,
         admin_views.router,
@@ -161,6 +167,7 @@ def create_app(
         evidence_views.router,
         risk_views.router,
         review_views.router,
+        report_views.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

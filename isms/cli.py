@@ -300,6 +300,117 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _scope(session: Any, args: argparse.Namespace) -> Any:
+    """The report scope from --department CODE, --asset SHORT_ID (repeatable), --kritis."""
+    from sqlalchemy import select
+
+    from isms.errors import NotFound
+    from isms.identity.models import Department
+    from reports.context import Scope
+    from risk.assets.models import Asset
+
+    department_id = None
+    if args.department:
+        department = session.scalars(
+            select(Department).where(Department.code == args.department)
+        ).first()
+        if department is None:
+            raise NotFound("error.department_code_unknown", code=args.department)
+        department_id = department.id
+    asset_ids: list[int] = []
+    for short_id in args.asset or []:
+        asset = session.scalars(select(Asset).where(Asset.short_id == short_id)).first()
+        if asset is None:
+            raise NotFound("error.asset_short_id_unknown", short_id=short_id)
+        asset_ids.append(asset.id)
+    return Scope(department_id=department_id, asset_ids=tuple(asset_ids), kritis=args.kritis)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from reports import context, pdf
+
+    engine = _engine()
+    try:
+        with session_scope(engine, write=False) as session:
+            document = context.documents()[args.document](
+                session, _scope(session, args), args.language
+            )
+    except DomainError as exc:
+        print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    pdf.render(document, out, wide=args.document != "a1")
+    print(f"{out}: {document.meta.title}")
+    return 0
+
+
+def cmd_pack_build(args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from isms.database import session_scope
+    from isms.errors import DomainError
+    from reports import pack
+
+    try:
+        period = pack.Period(
+            date.fromisoformat(args.start) if args.start else None,
+            date.fromisoformat(args.end) if args.end else None,
+        )
+    except ValueError as exc:
+        print(f"error: not a date (YYYY-MM-DD): {exc}", file=sys.stderr)
+        return 2
+    engine = _engine()
+    try:
+        with session_scope(engine, write=False) as session:
+            result = pack.build_pack(
+                session,
+                data_dir=get_settings().data_dir,
+                out=Path(args.out),
+                scope=_scope(session, args),
+                period=period,
+                language=args.language,
+                actor="cli",
+            )
+    except DomainError as exc:
+        print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
+        return 2
+    print(
+        f"{result.path}: {result.files} files ({result.evidence} evidence), "
+        f"{result.size} bytes, sha256 {result.sha256}"
+    )
+    return 0
+
+
+def cmd_pack_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from reports import pack
+
+    key = Path(args.key).read_bytes() if args.key else None
+    result = pack.verify_pack(
+        Path(args.pack), public_pem=key, data_dir=None if key else get_settings().data_dir
+    )
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.ok:
+        print(f"OK: signature valid, {result.files} files match the manifest")
+        return 0
+    print(f"FAILED: {len(result.problems)} problem(s)", file=sys.stderr)
+    return 1
+
+
+def cmd_pack_public_key(args: argparse.Namespace) -> int:
+    from reports import signing
+
+    sys.stdout.write(signing.public_key_pem(get_settings().data_dir).decode())
+    return 0
+
+
 def cmd_scheduler_run_now(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -432,6 +543,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("model", help="model all assets against the active catalogs").set_defaults(
         func=cmd_model
+    )
+
+    def scope_options(target: argparse.ArgumentParser) -> None:
+        target.add_argument("--department", metavar="CODE", help="one department's objects")
+        target.add_argument("--asset", action="append", metavar="SHORT_ID", help="repeatable")
+        target.add_argument("--kritis", action="store_true", help="the critical facilities")
+        target.add_argument("--language", choices=["de", "en"], default="de")
+
+    report = sub.add_parser("report", help="a reference document as PDF (A.1-A.6, SoA)")
+    report.add_argument(
+        "document", choices=["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management"]
+    )
+    report.add_argument("--out", required=True, metavar="FILE.pdf")
+    scope_options(report)
+    report.set_defaults(func=cmd_report)
+
+    packs = sub.add_parser("pack", help="signed evidence packs for auditors")
+    packs_sub = packs.add_subparsers(dest="pack_command", required=True)
+    build = packs_sub.add_parser("build", help="build a pack (ZIP with a signed manifest)")
+    build.add_argument("--out", required=True, metavar="PACK.zip")
+    build.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="audit trail from")
+    build.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="audit trail to")
+    scope_options(build)
+    build.set_defaults(func=cmd_pack_build)
+    verify = packs_sub.add_parser(
+        "verify", help="verify a pack offline; exit 1 if anything differs"
+    )
+    verify.add_argument("pack", metavar="PACK.zip")
+    verify.add_argument("--key", metavar="PUBLIC.pem", help="the pinned public key")
+    verify.set_defaults(func=cmd_pack_verify)
+    packs_sub.add_parser("public-key", help="print the public key (PEM)").set_defaults(
+        func=cmd_pack_public_key
     )
 
     threats = sub.add_parser("threats", help="threats of the risk analysis")

@@ -13,6 +13,7 @@ from controls.soa.models import SoaEntry
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
+from reports.models import ReportJob
 from reviews.models import ReviewPolicy, ReviewTask
 from risk.analysis.models import (
     AssetThreat,
@@ -44,6 +45,7 @@ __all__ = [
     "MappingCollection",
     "Measure",
     "ModellingDecision",
+    "ReportJob",
     "ReviewPolicy",
     "ReviewTask",
     "RevokedToken",

@@ -244,6 +244,29 @@ class World:
                 select(ReviewPolicy.id).where(ReviewPolicy.name == "schutzbedarf")
             ).one()
 
+    # Reports: a finished job of the department user (built synchronously here).
+    def report_job(self) -> int:
+        from isms.database import session_scope as scope
+        from reports import jobs
+
+        with scope(self.engine) as session:
+            user = session.get(User, self.users["department"].id)
+            assert user is not None
+            job = jobs.submit(
+                session,
+                user=user,
+                document="a1",
+                department_id=None,
+                asset_ids=[],
+                kritis=False,
+                period_start=None,
+                period_end=None,
+                language="de",
+            )
+            job_id = job.id or 0
+        jobs.run(self.engine, self.data_dir, job_id)
+        return job_id
+
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
 
@@ -839,6 +862,34 @@ CASES = [
         allow(404, *EVERYONE, anonymous=404),
         lambda w: f"/calendar/{w.users['department'].id}/{'0' * 40}.ics",
     ),
+    # Reports and packs: every reader builds (departments for their departments) and sees
+    # their own jobs; the ISB, the DPO and auditors see all.
+    Case(
+        "POST",
+        "/api/v1/report-jobs",
+        allow(202, *ASSET_READERS),
+        lambda w: "/api/v1/report-jobs",
+        body=lambda w: {"document": "a1"},
+    ),
+    Case("GET", "/api/v1/report-jobs", allow(200, *ASSET_READERS), lambda w: "/api/v1/report-jobs"),
+    Case(
+        "GET",
+        "/api/v1/report-jobs/{job_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/report-jobs/{w.report_job()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/report-jobs/{job_id}/download",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/report-jobs/{w.report_job()}/download",
+    ),
+    Case(
+        "GET",
+        "/api/v1/pack-public-key",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/pack-public-key",
+    ),
 ]
 
 OTHER_RISK = Case(
@@ -898,6 +949,7 @@ PAGES = {
     "/reviews/overview": allow(200, *ASSET_READERS, anonymous=303),
     "/reviews/policies": allow(200, *ASSET_READERS, anonymous=303),
     "/notifications": allow(200, *EVERYONE, anonymous=303),
+    "/reports": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 

@@ -9,4 +9,18 @@
     var button = event.target.closest("[data-confirm]");
     if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
+  // Running jobs: refresh their status cell every two seconds until they finish.
+  function poll(cell) {
+    window.setTimeout(function () {
+      fetch(cell.getAttribute("data-poll"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          cell.innerHTML = html;
+          if (!cell.querySelector("[data-finished]")) { poll(cell); }
+        })
+        .catch(function () { poll(cell); });
+    }, 2000);
+  }
+  document.querySelectorAll("[data-poll]").forEach(poll);
 })();

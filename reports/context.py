@@ -1,0 +1,652 @@
+"""Building report contents from the database: one function per document, each returning an
+immutable Document (plain strings), so rendering needs no database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from controls.catalogs.models import Control
+from controls.check import service as check_service
+from controls.check.models import CheckEntry, ModellingDecision
+from controls.soa import service as soa_service
+from isms.errors import InvalidInput
+from isms.i18n import translate
+from isms.identity.models import Department
+from isms.pagination import PageParams
+from reports.document import Bars, Document, Heat, Meta, Section, Table
+from reviews import service as review_service
+from risk.analysis import measures
+from risk.analysis import service as risks
+from risk.analysis.models import Risk, Threat
+from risk.assets.levels import LEVEL_TERMS, Level
+from risk.assets.models import Asset, AssetCategory, AssetDependency
+
+ORGANISATION = "Landeshauptstadt Hannover"  # vocabulary: the demo city's name (data)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: the whole information domain, a department, some objects, or the
+    KRITIS critical facilities."""
+
+    department_id: int | None = None
+    asset_ids: tuple[int, ...] = ()
+    kritis: bool = False
+
+
+def scoped_assets(session: Session, scope: Scope) -> list[Asset]:
+    query = select(Asset).order_by(col(Asset.short_id))
+    if scope.department_id is not None:
+        query = query.where(col(Asset.department_id) == scope.department_id)
+    if scope.asset_ids:
+        query = query.where(col(Asset.id).in_(scope.asset_ids))
+    if scope.kritis:
+        query = query.where(col(Asset.kritis_critical))
+    assets = list(session.scalars(query))
+    if scope.asset_ids and len(assets) != len(set(scope.asset_ids)):
+        missing = sorted(set(scope.asset_ids) - {a.id for a in assets})
+        raise InvalidInput(
+            "error.asset_unknown", field="asset_ids", ids=", ".join(map(str, missing))
+        )
+    if not assets:
+        raise InvalidInput("error.report_scope_empty", field="scope")
+    return assets
+
+
+def _scope_text(session: Session, scope: Scope, language: str) -> str:
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    if scope.department_id is not None:
+        department = session.get(Department, scope.department_id)
+        return t("report.scope.department", name=department.name if department else "?")
+    if scope.asset_ids:
+        return t("report.scope.assets", count=len(scope.asset_ids))
+    if scope.kritis:
+        return t("report.scope.kritis")
+    return t("report.scope.all")
+
+
+def meta(
+    session: Session, scope: Scope, language: str, *, title_key: str, version: str = "1.0"
+) -> Meta:
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    labels = {
+        key: t(f"report.label.{key}")
+        for key in (
+            "organisation",
+            "scope",
+            "version",
+            "date",
+            "prepared",
+            "checked",
+            "approved",
+            "role",
+            "name",
+            "signed",
+            "approval",
+            "contents",
+            "page",
+        )
+    }
+    return Meta(
+        title=t(f"{title_key}.title"),
+        subtitle=t(f"{title_key}.subtitle"),
+        organisation=ORGANISATION,
+        scope=_scope_text(session, scope, language),
+        version=version,
+        created=date.today(),
+        language=language,
+        labels=labels,
+    )
+
+
+def _level(value: int | None) -> str:
+    return LEVEL_TERMS[Level(value)] if value else "–"
+
+
+def build_a1(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.1 Strukturanalyse: the target objects by type and their dependencies."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    ids = {a.id for a in assets}
+    categories = {c.id: c for c in session.scalars(select(AssetCategory))}
+    departments = {d.id: d.name for d in session.scalars(select(Department))}
+    by_group: dict[str, list[Asset]] = defaultdict(list)
+    for asset in assets:
+        category = categories.get(asset.category_id)
+        by_group[category.name if category else "–"].append(asset)
+    headers = tuple(
+        t(f"report.a1.{k}")
+        for k in ("id", "name", "department", "responsible", "location", "quantity", "status")
+    )
+    sections = [
+        Section(
+            title=name,
+            tables=(
+                Table(
+                    headers=headers,
+                    rows=tuple(
+                        (
+                            a.short_id + (" (KRITIS)" if a.kritis_critical else ""),
+                            a.name,
+                            departments.get(a.department_id, ""),
+                            a.responsible,
+                            a.location,
+                            str(a.quantity),
+                            t(f"asset.status.{a.status.value}"),
+                        )
+                        for a in group
+                    ),
+                    widths=(1.1, 3, 2, 1.6, 1.6, 0.6, 1),
+                ),
+            ),
+        )
+        for name, group in sorted(by_group.items())
+    ]
+    short = {a.id: a.short_id for a in assets}
+    edges = session.execute(
+        select(
+            col(AssetDependency.dependent_id),
+            col(AssetDependency.dependency_id),
+            col(AssetDependency.description),
+        ).where(col(AssetDependency.dependent_id).in_(ids))
+    ).all()
+    names = dict(session.execute(select(col(Asset.id), col(Asset.short_id))).all())
+    dependency_rows = tuple(
+        (short[a], names.get(b, "?"), description or "")
+        for a, b, description in sorted(edges, key=lambda e: (short[e[0]], names.get(e[1], "")))
+    )
+    intro = (t("report.a1.intro", count=len(assets), groups=len(by_group)),)
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a1"),
+        sections=(
+            Section(title=t("report.a1.objects"), text=intro, subsections=tuple(sections)),
+            Section(
+                title=t("report.a1.dependencies"),
+                tables=(
+                    Table(
+                        headers=(
+                            t("report.a1.dependent"),
+                            t("report.a1.depends_on"),
+                            t("report.a1.description"),
+                        ),
+                        rows=dependency_rows,
+                        widths=(1, 1, 4),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def build_a2(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.2 Schutzbedarfsfeststellung: C/I/A per object with the reasons, inherited values
+    marked, Kumulations-/Verteilungseffekt named."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    rows: list[tuple[str, ...]] = []
+    for a in assets:
+        cells: list[str] = [f"{a.short_id} {a.name}"]
+        reasons: list[str] = []
+        for prefix, key in (("c", "confidentiality"), ("i", "integrity"), ("a", "availability")):
+            level = getattr(a, f"{prefix}_level")
+            assessed = getattr(a, f"{prefix}_assessed")
+            override = getattr(a, f"{prefix}_override")
+            mark = ""
+            if override:
+                mark = f" ({t('override.' + override)})"
+            elif level is not None and assessed is None:
+                mark = f" ({t('report.a2.inherited')})"
+            cells.append(_level(level) + mark)
+            justification = getattr(a, f"{prefix}_justification")
+            if justification:
+                reasons.append(f"{t('grundwert.short.' + key)}: {justification}")
+        cells.append(_level(a.max_level))
+        cells.append("\n".join(reasons))
+        rows.append(tuple(cells))
+    headers = (
+        t("report.a2.object"),
+        t("grundwert.confidentiality"),
+        t("grundwert.integrity"),
+        t("grundwert.availability"),
+        t("report.a2.max"),
+        t("report.a2.reasons"),
+    )
+    counts = {
+        term: sum(1 for a in assets if _level(a.max_level) == term)
+        for term in ("normal", "hoch", "sehr hoch")
+    }
+    intro = (
+        t(
+            "report.a2.intro",
+            count=len(assets),
+            **{k.replace(" ", "_"): v for k, v in counts.items()},
+        ),
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a2"),
+        sections=(
+            Section(
+                title=t("report.a2.section"),
+                text=intro,
+                tables=(
+                    Table(headers=headers, rows=tuple(rows), widths=(2.4, 1.1, 1.1, 1.1, 0.9, 4)),
+                ),
+            ),
+        ),
+    )
+
+
+def _ids(assets: Sequence[Asset]) -> list[int]:
+    return [a.id or 0 for a in assets]
+
+
+def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.3 Modellierung: per object the requirements modelled onto it (by practice) and the
+    ISB's decisions to add or exclude requirements, with reasons."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    per_asset: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for asset_id, practice in session.execute(
+        select(col(CheckEntry.asset_id), col(CheckEntry.practice)).where(
+            col(CheckEntry.asset_id).in_(_ids(assets)), col(CheckEntry.modelled)
+        )
+    ):
+        per_asset[asset_id][practice or "–"] += 1
+    categories = {c.id: c.name for c in session.scalars(select(AssetCategory))}
+    rows = tuple(
+        (
+            f"{a.short_id} {a.name}",
+            categories.get(a.category_id, ""),
+            str(sum(per_asset[a.id or 0].values())),
+            ", ".join(f"{p} ({n})" for p, n in sorted(per_asset[a.id or 0].items())),
+        )
+        for a in assets
+    )
+    short = {a.id: a.short_id for a in assets}
+    decisions = tuple(
+        (short[d.asset_id], d.control_ref, t(f"report.a3.decision.{d.decision.value}"), d.reason)
+        for d in session.scalars(
+            select(ModellingDecision)
+            .where(col(ModellingDecision.asset_id).in_(_ids(assets)))
+            .order_by(col(ModellingDecision.asset_id), col(ModellingDecision.control_ref))
+        )
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a3"),
+        sections=(
+            Section(
+                title=t("report.a3.section"),
+                text=(t("report.a3.intro"),),
+                tables=(
+                    Table(
+                        headers=(
+                            t("report.a2.object"),
+                            t("report.a3.type"),
+                            t("report.a3.count"),
+                            t("report.a3.practices"),
+                        ),
+                        rows=rows,
+                        widths=(2.5, 1.6, 0.7, 5),
+                    ),
+                ),
+            ),
+            Section(
+                title=t("report.a3.decisions"),
+                tables=(
+                    Table(
+                        headers=(
+                            t("report.a2.object"),
+                            t("report.a3.requirement"),
+                            t("report.a3.decision"),
+                            t("report.a2.reasons"),
+                        ),
+                        rows=decisions,
+                        widths=(1, 1.2, 1, 5),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.4 Ergebnis des IT-Grundschutz-Checks: every modelled requirement of the objects in
+    scope (and, for the whole domain, of the information domain) with its state, per practice."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    short = {a.id: a.short_id for a in assets}
+    query = (
+        select(
+            col(CheckEntry.practice),
+            col(CheckEntry.asset_id),
+            col(CheckEntry.control_ref),
+            col(Control.title),
+            col(CheckEntry.modal_verb),
+            col(CheckEntry.status),
+            col(CheckEntry.implementation),
+            col(CheckEntry.justification),
+            col(CheckEntry.responsible),
+            col(CheckEntry.target_date),
+        )
+        .join(Control, col(Control.id) == col(CheckEntry.control_id))
+        .where(col(CheckEntry.modelled))
+        .order_by(
+            col(CheckEntry.practice),
+            col(CheckEntry.asset_id).is_not(None),
+            col(CheckEntry.asset_id),
+            col(CheckEntry.sort_order),
+        )
+    )
+    whole = scope == Scope()
+    condition = col(CheckEntry.asset_id).in_(_ids(assets))
+    query = (
+        query.where(condition | col(CheckEntry.asset_id).is_(None))
+        if whole
+        else query.where(condition)
+    )
+    groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    domain = t("report.a4.domain")
+    for (
+        practice,
+        asset_id,
+        ref,
+        title,
+        verb,
+        status,
+        implementation,
+        reason,
+        who,
+        target,
+    ) in session.execute(query.execution_options(yield_per=5000)):
+        counts[status.value] += 1
+        note = implementation or reason
+        groups[practice or "–"].append(
+            (
+                short.get(asset_id, domain),
+                f"{ref} {title}",
+                verb or "",
+                t(f"check.status.{status.value}"),
+                note,
+                who,
+                target.strftime("%d.%m.%Y") if target else "",
+            )
+        )
+    total = sum(counts.values())
+    summary = t(
+        "report.a4.intro",
+        total=total,
+        **{s: counts.get(s, 0) for s in ("ja", "teilweise", "nein", "entbehrlich", "unbearbeitet")},
+    )
+    headers = tuple(
+        t(f"report.a4.{k}")
+        for k in ("object", "requirement", "verb", "status", "note", "responsible", "target")
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a4"),
+        sections=(
+            Section(title=t("report.a4.summary"), text=(summary,)),
+            *(
+                Section(
+                    title=practice,
+                    tables=(
+                        Table(
+                            headers=headers, rows=tuple(rows), widths=(1, 3.2, 0.8, 1, 3.4, 1.2, 1)
+                        ),
+                    ),
+                )
+                for practice, rows in sorted(groups.items())
+            ),
+        ),
+    )
+
+
+def build_a5(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.5 Risikoanalyse: the risks of the objects in scope, rated before and after treatment,
+    with treatment and acceptance."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    short = {a.id: a.short_id for a in assets}
+    rows = []
+    for risk, threat in session.execute(
+        select(Risk, Threat)
+        .join(Threat, col(Threat.id) == col(Risk.threat_id))
+        .where(col(Risk.asset_id).in_(_ids(assets)))
+        .order_by(col(Risk.category_rank).desc(), col(Risk.id))
+    ):
+        grundwerte = "".join(
+            t(f"grundwert.short.{g}")
+            for g in ("confidentiality", "integrity", "availability")
+            if getattr(risk, g)
+        )
+        decision = t(f"risk.treatment.{risk.treatment.value}") if risk.treatment else "–"
+        if risk.accepted_by:
+            expires = (
+                risk.acceptance_expires.strftime("%d.%m.%Y") if risk.acceptance_expires else ""
+            )
+            decision += "\n" + t("report.a5.accepted", approver=risk.accepted_by, expires=expires)
+        if risk.kritis_flag:
+            decision += "\n" + t("risk.kritis_flag")
+        rows.append(
+            (
+                risk.ref,
+                f"{short[risk.asset_id]}: {risk.title}",
+                f"{threat.ref} {threat.name}",
+                grundwerte,
+                f"{risk.frequency} / {risk.impact}\n→ {risk.category}",
+                f"{risk.residual_category or '–'}",
+                decision,
+                t(f"risk.status.{risk.status.value}"),
+            )
+        )
+    headers = tuple(
+        t(f"report.a5.{k}")
+        for k in ("ref", "risk", "threat", "grundwerte", "gross", "residual", "treatment", "status")
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a5"),
+        sections=(
+            Section(
+                title=t("report.a5.section"),
+                text=(t("report.a5.intro", count=len(rows)),),
+                tables=(
+                    Table(
+                        headers=headers,
+                        rows=tuple(rows),
+                        widths=(0.8, 3, 2, 0.6, 1.6, 0.9, 2.2, 1),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
+    """A.6 Realisierungsplan: every open measure (check and risk treatment) of the scope, by
+    priority and due date."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    assets = scoped_assets(session, scope)
+    wanted = set(_ids(assets))
+    departments = {d.id: d.name for d in session.scalars(select(Department))}
+    page, summary = measures.plan(
+        session,
+        page=PageParams(limit=MAX_PLAN, offset=0),
+        flt=measures.PlanFilter(department_id=scope.department_id),
+        scope=None,
+    )
+    rows = tuple(
+        (
+            (f"{i.ref} " if i.ref else "") + i.title,
+            i.asset_short_id or t("report.a4.domain"),
+            t(f"plan.priority.{i.priority}"),
+            departments.get(i.owner_department_id, "") if i.owner_department_id else "",
+            i.responsible,
+            i.due_date.strftime("%d.%m.%Y") if i.due_date else "",
+            f"{i.cost:,}".replace(",", ".") if i.cost is not None else "",
+            t(f"check.status.{i.status}") if i.kind == "check" else t(f"measure.status.{i.status}"),
+        )
+        for i in page.items
+        if (i.asset_id is None and scope == Scope()) or i.asset_id in wanted
+    )
+    headers = tuple(
+        t(f"report.a6.{k}")
+        for k in (
+            "measure",
+            "object",
+            "priority",
+            "department",
+            "responsible",
+            "due",
+            "cost",
+            "status",
+        )
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.a6"),
+        sections=(
+            Section(
+                title=t("report.a6.section"),
+                text=(t("report.a6.intro", count=len(rows), overdue=summary.overdue),),
+                tables=(
+                    Table(
+                        headers=headers,
+                        rows=rows,
+                        widths=(3.4, 1, 0.8, 1.6, 1.2, 1, 0.9, 1),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def build_soa(session: Session, scope: Scope, language: str = "de") -> Document:
+    """The ISO/IEC 27001 Statement of Applicability (for the whole organisation)."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    rows = tuple(
+        (
+            r.control.ref,
+            (r.control.alt_titles.get("de") if language == "de" else None) or r.control.title,
+            t("form.yes") if r.applicable else t("form.no"),
+            r.justification,
+            t(f"soa.implementation.{r.effective.value}") if r.effective else "–",
+            ", ".join(m.ref for m in r.mapped),
+        )
+        for r in soa_service.rows(session)
+    )
+    headers = tuple(
+        t(f"report.soa.{k}")
+        for k in ("ref", "control", "applicable", "justification", "state", "mapped")
+    )
+    return Document(
+        meta=meta(session, Scope(), language, title_key="report.soa"),
+        sections=(
+            Section(
+                title=t("report.soa.section"),
+                tables=(Table(headers=headers, rows=rows, widths=(0.6, 2.6, 0.8, 3.2, 1.1, 1.7)),),
+            ),
+        ),
+    )
+
+
+MAX_PLAN = 100_000
+
+
+def documents() -> dict[str, Any]:
+    return {
+        "a1": build_a1,
+        "a2": build_a2,
+        "a3": build_a3,
+        "a4": build_a4,
+        "a5": build_a5,
+        "a6": build_a6,
+        "soa": build_soa,
+        "management": build_management,
+    }
+
+
+def build_management(session: Session, scope: Scope, language: str = "de") -> Document:
+    """The management report for the steering group: check progress by practice and by
+    department, the risk matrix, overdue reviews and measures."""
+    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    by_practice = check_service.progress(session, by="practice", scope=None)
+    by_department = check_service.progress(session, by="department", scope=None)
+    heat = risks.heatmap(session, scope=None)
+    spec = heat.spec
+    labels = {
+        term: (lambda key: term if t(key) == key else t(key))("risk.term." + term.replace(" ", "_"))
+        for term in (*spec.frequencies, *spec.impacts, *spec.categories)
+    }
+    rows_high_first = list(range(len(spec.impacts)))[::-1]
+    chart = Heat(
+        title=t("report.management.heatmap"),
+        rows=tuple(labels[spec.impacts[i]] for i in rows_high_first),
+        columns=tuple(labels[f] for f in spec.frequencies),
+        counts=tuple(tuple(heat.counts[i]) for i in rows_high_first),
+        categories=tuple(tuple(labels[c] for c in spec.cells[i]) for i in rows_high_first),
+        ranks=tuple(
+            tuple(round(3 * spec.rank(c) / max(len(spec.categories) - 1, 1)) for c in spec.cells[i])
+            for i in rows_high_first
+        ),
+    )
+    overdue_reviews = review_service.list_tasks(
+        session,
+        page=PageParams(limit=1),
+        flt=review_service.TaskFilter(overdue=True),
+        scope=None,
+    ).total
+    _, plan_summary = measures.plan(
+        session, page=PageParams(limit=1), flt=measures.PlanFilter(overdue=True), scope=None
+    )
+    total = sum(r.total for r in by_practice)
+    worked = sum(r.total - r.unbearbeitet for r in by_practice)
+    facts = (
+        t("report.management.check", worked=worked, total=total),
+        t(
+            "report.management.risks",
+            total=heat.total,
+            high=heat.by_category.get(spec.categories[-1], 0),
+        ),
+        t("report.management.overdue", reviews=overdue_reviews, measures=plan_summary.total),
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.management"),
+        sections=(
+            Section(title=t("report.management.summary"), text=facts),
+            Section(
+                title=t("report.management.check_title"),
+                charts=(
+                    Bars(
+                        t("report.management.by_practice"),
+                        tuple(r.label or "–" for r in by_practice),
+                        tuple(r.progress for r in by_practice),
+                    ),
+                    Bars(
+                        t("report.management.by_department"),
+                        tuple(r.label or t("report.a4.domain") for r in by_department),
+                        tuple(r.compliance or 0.0 for r in by_department),
+                    ),
+                ),
+            ),
+            Section(
+                title=t("report.management.risk_title"),
+                charts=(chart,),
+                tables=(
+                    Table(
+                        headers=(t("risk.category"), t("risk.risks")),
+                        rows=tuple(
+                            (labels[c], str(heat.by_category.get(c, 0)))
+                            for c in reversed(spec.categories)
+                        ),
+                        widths=(2, 1),
+                    ),
+                ),
+            ),
+        ),
+    )
