@@ -1,6 +1,6 @@
 """Rendering a Document as PDF with reportlab: cover page with approval fields, table of
 contents, numbered pages, tables whose header row repeats on every page, an embedded TrueType
-font (umlauts, ß), PDF bookmarks. No database access here."""
+font (all German letters), PDF bookmarks. No database access here."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def _footer(canvas: Any, doc: _Template) -> None:
     canvas.drawRightString(
         width - doc.rightMargin,
         1.1 * cm,
-        meta.labels.get("page", "Seite {page}").format(page=doc.page),
+        meta.labels.get("page", "{page}").format(page=doc.page),
     )
     canvas.restoreState()
 
@@ -293,15 +293,15 @@ def _section(
 def _cover(document: Document, styles: dict[str, ParagraphStyle], width: float) -> list[Any]:
     meta, labels = document.meta, document.meta.labels
     facts = [
-        (labels.get("organisation", "Organisation"), meta.organisation),
-        (labels.get("scope", "Geltungsbereich"), meta.scope),
-        (labels.get("version", "Version"), meta.version),
-        (labels.get("date", "Stand"), meta.created.strftime("%d.%m.%Y")),
+        (labels.get("organisation", "organisation"), meta.organisation),
+        (labels.get("scope", "scope"), meta.scope),
+        (labels.get("version", "version"), meta.version),
+        (labels.get("date", "date"), meta.created.strftime("%d.%m.%Y")),
     ]
     approval = [
-        (labels.get("prepared", "Erstellt"), ""),
-        (labels.get("checked", "Geprüft"), ""),
-        (labels.get("approved", "Freigegeben"), ""),
+        (labels.get("prepared", "prepared"), ""),
+        (labels.get("checked", "checked"), ""),
+        (labels.get("approved", "approved"), ""),
     ]
     fact_table = Table(
         [[_cell(k, styles["head"]), _cell(v, styles["body"])] for k, v in facts],
@@ -310,9 +310,9 @@ def _cover(document: Document, styles: dict[str, ParagraphStyle], width: float) 
     approval_table = Table(
         [
             [
-                _cell(labels.get("role", "Rolle"), styles["head"]),
-                _cell(labels.get("name", "Name"), styles["head"]),
-                _cell(labels.get("signed", "Datum, Unterschrift"), styles["head"]),
+                _cell(labels.get("role", "role"), styles["head"]),
+                _cell(labels.get("name", "name"), styles["head"]),
+                _cell(labels.get("signed", "signed"), styles["head"]),
             ],
             *[[_cell(k, styles["body"]), "", ""] for k, _ in approval],
         ],
@@ -335,7 +335,7 @@ def _cover(document: Document, styles: dict[str, ParagraphStyle], width: float) 
         Spacer(1, 1.5 * cm),
         fact_table,
         Spacer(1, 1.2 * cm),
-        Paragraph(escape(labels.get("approval", "Freigabe")), styles["tochead"]),
+        Paragraph(escape(labels.get("approval", "approval")), styles["tochead"]),
         approval_table,
     ]
 
@@ -385,7 +385,7 @@ def render(document: Document, target: str | Path | BinaryIO, *, wide: bool = Fa
         for number, (level, title) in enumerate(_headings(document.sections, 0), start=1)
     ]
     story: list[Any] = [*_cover(document, styles, width), NextPageTemplate("body"), PageBreak()]
-    contents = document.meta.labels.get("contents", "Inhalt")
+    contents = document.meta.labels.get("contents", "contents")
     story += [Paragraph(escape(contents), styles["tochead"]), toc]
     story.append(PageBreak())
     for section in document.sections:
