@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
@@ -139,3 +140,17 @@ def bulk_insert(session: Session | OrmSession, table: Any, rows: list[dict[str, 
         for row in rows:
             extra = [d.arg(None) if d.is_callable else d.arg for d in defaults.values()]
             copy.write_row([*(row[name] for name in rows[0]), *extra])
+
+
+def insert_ignoring(
+    session: Session | OrmSession, table: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """Insert rows, skipping those whose unique keys already exist (ON CONFLICT DO NOTHING on
+    PostgreSQL and SQLite), in batches: safe when another process inserts the same rows."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.on_conflict_do_nothing(index_elements=keys)
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start : start + 5000])

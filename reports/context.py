@@ -4,7 +4,7 @@ immutable Document (plain strings), so rendering needs no database."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,6 +41,10 @@ class Scope:
     kritis: bool = False
 
 
+def _translator(language: str) -> Callable[..., str]:
+    return lambda key, **params: translate(language, key, **params)
+
+
 def scoped_assets(session: Session, scope: Scope) -> list[Asset]:
     query = select(Asset).order_by(col(Asset.short_id))
     if scope.department_id is not None:
@@ -61,7 +65,7 @@ def scoped_assets(session: Session, scope: Scope) -> list[Asset]:
 
 
 def _scope_text(session: Session, scope: Scope, language: str) -> str:
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     if scope.department_id is not None:
         department = session.get(Department, scope.department_id)
         return t("report.scope.department", name=department.name if department else "?")
@@ -75,7 +79,7 @@ def _scope_text(session: Session, scope: Scope, language: str) -> str:
 def meta(
     session: Session, scope: Scope, language: str, *, title_key: str, version: str = "1.0"
 ) -> Meta:
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     labels = {
         key: t(f"report.label.{key}")
         for key in (
@@ -112,7 +116,7 @@ def _level(value: int | None) -> str:
 
 def build_a1(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.1 Strukturanalyse: the target objects by type and their dependencies."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     ids = {a.id for a in assets}
     categories = {c.id: c for c in session.scalars(select(AssetCategory))}
@@ -188,7 +192,7 @@ def build_a1(session: Session, scope: Scope, language: str = "de") -> Document:
 def build_a2(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.2 Schutzbedarfsfeststellung: C/I/A per object with the reasons, inherited values
     marked, Kumulations-/Verteilungseffekt named."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     rows: list[tuple[str, ...]] = []
     for a in assets:
@@ -250,7 +254,7 @@ def _ids(assets: Sequence[Asset]) -> list[int]:
 def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.3 Modellierung: per object the requirements modelled onto it (by practice) and the
     ISB's decisions to add or exclude requirements, with reasons."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     per_asset: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for asset_id, practice in session.execute(
@@ -319,7 +323,7 @@ def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
 def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.4 Ergebnis des IT-Grundschutz-Checks: every modelled requirement of the objects in
     scope (and, for the whole domain, of the information domain) with its state, per practice."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     short = {a.id: a.short_id for a in assets}
     query = (
@@ -411,7 +415,7 @@ def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
 def build_a5(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.5 Risikoanalyse: the risks of the objects in scope, rated before and after treatment,
     with treatment and acceptance."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     short = {a.id: a.short_id for a in assets}
     rows = []
@@ -471,7 +475,7 @@ def build_a5(session: Session, scope: Scope, language: str = "de") -> Document:
 def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.6 Realisierungsplan: every open measure (check and risk treatment) of the scope, by
     priority and due date."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     assets = scoped_assets(session, scope)
     wanted = set(_ids(assets))
     departments = {d.id: d.name for d in session.scalars(select(Department))}
@@ -528,7 +532,7 @@ def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
 
 def build_soa(session: Session, scope: Scope, language: str = "de") -> Document:
     """The ISO/IEC 27001 Statement of Applicability (for the whole organisation)."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     rows = tuple(
         (
             r.control.ref,
@@ -574,15 +578,12 @@ def documents() -> dict[str, Any]:
 def build_management(session: Session, scope: Scope, language: str = "de") -> Document:
     """The management report for the steering group: check progress by practice and by
     department, the risk matrix, overdue reviews and measures."""
-    t = lambda key, **p: translate(language, key, **p)  # noqa: E731
+    t = _translator(language)
     by_practice = check_service.progress(session, by="practice", scope=None)
     by_department = check_service.progress(session, by="department", scope=None)
     heat = risks.heatmap(session, scope=None)
     spec = heat.spec
-    labels = {
-        term: (lambda key: term if t(key) == key else t(key))("risk.term." + term.replace(" ", "_"))
-        for term in (*spec.frequencies, *spec.impacts, *spec.categories)
-    }
+    labels = risks.term_labels(spec, language)
     rows_high_first = list(range(len(spec.impacts)))[::-1]
     chart = Heat(
         title=t("report.management.heatmap"),

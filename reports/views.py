@@ -16,7 +16,7 @@ from isms.database import SessionDep
 from isms.identity.deps import department_scope
 from isms.identity.models import Role, User
 from isms.identity.service import all_departments
-from isms.web.forms import FormData, FormErrors, attempt, read_form
+from isms.web.forms import FormData, FormErrors, attempt, int_value, read_form
 from isms.web.render import render
 from reports import jobs, routes
 from reports.deps import UiReportUser
@@ -78,12 +78,7 @@ def request_job(
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
     errors = FormErrors()
-    raw_department = str(form.get("department_id") or "")
-    department_id = (
-        int(raw_department)
-        if raw_department.isascii() and raw_department.isdigit() and len(raw_department) < 10
-        else None
-    )
+    department_id = int_value(form.get("department_id"))
     asset_ids: list[int] = []
     for short_id in [s.strip() for s in str(form.get("assets") or "").split(",") if s.strip()]:
         found = session.scalar(select(col(Asset.id)).where(col(Asset.short_id) == short_id))

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from controls.check.models import CheckEntry, CheckStatus
 from controls.evidence.models import Evidence
 from isms.audit.service import record
 from isms.clock import utcnow
+from isms.database import insert_ignoring
 from isms.errors import NotFound
 from reviews.defaults import DEFAULT_POLICIES
 from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
@@ -241,14 +241,7 @@ def _existing_keys(session: Session, policy: ReviewPolicy, due: Sequence[Due]) -
 
 def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert rows, skipping any whose key exists (another scheduler may insert concurrently)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    table = ReviewTask.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    statement = insert.on_conflict_do_nothing(index_elements=UNIQUE)
-    for start in range(0, len(rows), 5000):
-        session.execute(statement, rows[start : start + 5000])
+    insert_ignoring(session, ReviewTask.__table__, rows, UNIQUE)  # type: ignore[attr-defined]
 
 
 def run_policy(

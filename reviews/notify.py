@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from isms.clock import utcnow
+from isms.database import insert_ignoring
 from isms.i18n import translate
 from isms.identity.models import Role, User, UserDepartment
 from isms.mail import MailError, send_mail
@@ -95,12 +95,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     counted = select(func.count()).select_from(ReviewNotice)
     before = session.scalar(counted) or 0
-    dialect = session.get_bind().dialect.name
     table = ReviewNotice.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    statement = insert.on_conflict_do_nothing(index_elements=["user_id", "task_id", "kind"])
-    for start in range(0, len(rows), 5000):
-        session.execute(statement, rows[start : start + 5000])
+    insert_ignoring(session, table, rows, ["user_id", "task_id", "kind"])
     return (session.scalar(counted) or 0) - before
 
 

@@ -154,7 +154,7 @@ def _check_proposal(session: Session, task: ReviewTask, proposed: dict[str, Any]
             RiskUpdate(**cleaned)
             risk = session.get(Risk, task.object_id)
             if risk is not None:
-                spec = risks.spec_of(risks._matrix(session, risk.matrix_id))
+                spec = risks.spec_of(risks.matrix_of(session, risk.matrix_id))
                 spec.category(
                     cleaned.get("frequency", risk.frequency), cleaned.get("impact", risk.impact)
                 )

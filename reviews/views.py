@@ -18,7 +18,7 @@ from isms.identity.deps import UiUser, department_scope
 from isms.identity.models import Role, User
 from isms.identity.service import all_departments
 from isms.pagination import PageParams
-from isms.web.forms import FormData, FormErrors, attempt, read_form, validate
+from isms.web.forms import FormData, FormErrors, attempt, int_value, read_form, validate
 from isms.web.render import render
 from reviews import notify, service
 from reviews.deps import UiReviewAnswerer, UiReviewDecider, UiReviewReader
@@ -37,10 +37,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 DATES = {"target_date"}
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
-
-
 @router.get("/reviews")
 def inbox_page(
     request: Request,
@@ -56,7 +52,7 @@ def inbox_page(
         state=TaskState(params["state"]) if params["state"] in states else None,
         open_only=params["state"] == "",
         overdue=params["overdue"] == "ja",
-        department_id=_int(params["department_id"]),
+        department_id=int_value(params["department_id"]),
     )
     if params["state"] == "alle":
         flt = service.TaskFilter(overdue=flt.overdue, department_id=flt.department_id)
@@ -289,7 +285,7 @@ def answer(
         "unchanged": unchanged,
         "proposed": proposed,
         "comment": str(form.get("comment") or ""),
-        "evidence_id": uploaded or _int(str(form.get("evidence_id") or "")),
+        "evidence_id": uploaded or int_value(form.get("evidence_id")),
         "version": str(form.get("version") or "") or None,
     }
     payload = not errors and validate(ReviewAnswer, data, errors)

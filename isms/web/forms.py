@@ -70,6 +70,13 @@ def validate(model: type[M], data: dict[str, Any], errors: FormErrors) -> M | No
 FormData = dict[str, Any]
 
 
+def int_value(value: object) -> int | None:
+    """A posted or queried id: plain ASCII digits that fit a database integer, else None (so
+    "²", "-1" or 25 nines never reach the database)."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def attempt(session: Any, errors: FormErrors, work: Any, *, field_name: str = "form") -> Any:
     """Run a service call in a savepoint; a domain error becomes a form error, not a failure."""
     try:

@@ -14,7 +14,6 @@ from controls.catalogs.models import Control
 from controls.check.models import CheckEntry, CheckStatus
 from isms.clock import utcnow
 from isms.errors import Conflict, Forbidden, InvalidInput, NotFound
-from isms.identity.models import Department
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams
 from risk.analysis import service as risks
@@ -106,15 +105,6 @@ def list_measures(
     return Page(items=[(m, ref) for m, ref in rows], total=total)
 
 
-def _check_department(session: Session, department_id: int, scope: set[int] | None) -> None:
-    if session.get(Department, department_id) is None or (
-        scope is not None and department_id not in scope
-    ):
-        raise InvalidInput(
-            "error.department_unknown", ids=str(department_id), field="owner_department_id"
-        )
-
-
 def create_measure(
     session: Session, *, data: MeasureCreate, scope: set[int] | None, actor: str
 ) -> Measure:
@@ -134,8 +124,8 @@ def create_measure(
     if not title:
         raise InvalidInput("error.field_required", field="title")
     department_id = data.owner_department_id or risk.owner_department_id
-    _check_department(session, department_id, scope)
-    matrix = risks.spec_of(risks._matrix(session, risk.matrix_id))
+    risks.check_department(session, department_id, scope)
+    matrix = risks.spec_of(risks.matrix_of(session, risk.matrix_id))
     measure = Measure(
         risk_id=risk.id or 0,
         control_id=control.id if control else None,
@@ -180,7 +170,7 @@ def update_measure(
     if "title" in changes and not str(changes["title"]).strip():
         raise InvalidInput("error.field_required", field="title")
     if changes.get("owner_department_id") is not None:
-        _check_department(session, changes["owner_department_id"], scope)
+        risks.check_department(session, changes["owner_department_id"], scope)
     elif "owner_department_id" in changes:
         raise InvalidInput("error.field_required", field="owner_department_id")
     before = measure.status

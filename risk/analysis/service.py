@@ -17,6 +17,7 @@ from controls.catalogs.models import ControlMapping
 from controls.check.models import CheckEntry, CheckStatus
 from isms.clock import utcnow
 from isms.errors import Conflict, InvalidInput, NotFound
+from isms.i18n import translate
 from isms.identity.models import Department
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
@@ -66,6 +67,17 @@ def spec_of(matrix: RiskMatrix) -> MatrixSpec:
         tuple(matrix.categories),
         tuple(tuple(row) for row in matrix.cells),
     )
+
+
+def term_labels(spec: MatrixSpec, language: str) -> dict[str, str]:
+    """The matrix's terms in a language: the BSI's have translations, an own matrix's terms
+    are shown as they are."""
+    labels = {}
+    for term in (*spec.frequencies, *spec.impacts, *spec.categories):
+        key = "risk.term." + term.replace(" ", "_")
+        text = translate(language, key)
+        labels[term] = term if text == key else text
+    return labels
 
 
 def list_matrices(session: Session) -> list[RiskMatrix]:
@@ -323,7 +335,7 @@ def _check_not_accepted(risk: Risk) -> None:
         raise Conflict("error.risk_accepted_withdraw_first", ref=risk.ref)
 
 
-def _check_department(session: Session, department_id: int, scope: set[int] | None) -> None:
+def check_department(session: Session, department_id: int, scope: set[int] | None) -> None:
     if session.get(Department, department_id) is None or (
         scope is not None and department_id not in scope
     ):
@@ -397,7 +409,7 @@ def requirements_by_ref(session: Session, *, asset_id: int, refs: Sequence[str])
 
 
 def _rate(session: Session, risk: Risk, frequency: str, impact: str) -> None:
-    spec = spec_of(_matrix(session, risk.matrix_id))
+    spec = spec_of(matrix_of(session, risk.matrix_id))
     risk.frequency, risk.impact = frequency, impact
     risk.category = spec.category(frequency, impact)
     risk.category_rank = spec.rank(risk.category)
@@ -410,7 +422,7 @@ def _rate_residual(session: Session, risk: Risk, frequency: str | None, impact: 
     if frequency is None or impact is None:
         field = "residual_frequency" if frequency is None else "residual_impact"
         raise InvalidInput("error.residual_needs_both", field=field)
-    spec = spec_of(_matrix(session, risk.matrix_id))
+    spec = spec_of(matrix_of(session, risk.matrix_id))
     category = spec.category(frequency, impact, ("residual_frequency", "residual_impact"))
     if spec.rank(category) > spec.rank(risk.category):
         raise InvalidInput(
@@ -423,7 +435,7 @@ def _rate_residual(session: Session, risk: Risk, frequency: str | None, impact: 
     risk.residual_category = category
 
 
-def _matrix(session: Session, matrix_id: int) -> RiskMatrix:
+def matrix_of(session: Session, matrix_id: int) -> RiskMatrix:
     matrix = session.get(RiskMatrix, matrix_id)
     if matrix is None:  # pragma: no cover - the foreign key keeps it
         raise NotFound("error.matrix_not_found", id=matrix_id)
@@ -454,7 +466,7 @@ def create_risk(session: Session, *, data: RiskCreate, scope: set[int] | None, a
     if session.get(Threat, data.threat_id) is None:
         raise InvalidInput("error.threat_unknown", field="threat_id", ids=str(data.threat_id))
     department_id = data.owner_department_id or asset.department_id
-    _check_department(session, department_id, scope)
+    check_department(session, department_id, scope)
     matrix = matrix_for_new_risks(session)
     risk = Risk(
         ref=_next_ref(session),
@@ -498,7 +510,7 @@ def update_risk(
         if key in changes and changes[key] is None:
             raise InvalidInput("error.field_required", field=key)
     if changes.get("owner_department_id") is not None:
-        _check_department(session, changes["owner_department_id"], scope)
+        check_department(session, changes["owner_department_id"], scope)
     else:
         changes.pop("owner_department_id", None)
     for key in ("title", "scenario", "owner", "confidentiality", "integrity", "availability"):

@@ -20,7 +20,7 @@ from isms.identity.deps import department_scope
 from isms.identity.models import Role, User
 from isms.identity.service import all_departments
 from isms.pagination import PageParams
-from isms.web.forms import FormData, FormErrors, attempt, list_value, read_form, validate
+from isms.web.forms import FormData, FormErrors, attempt, int_value, list_value, read_form, validate
 from isms.web.render import render, request_language
 from risk.analysis import measures, service, threats
 from risk.analysis.deps import UiMeasureEditor, UiRiskAnalyst, UiRiskReader
@@ -59,14 +59,7 @@ FILTERS = (
 
 
 def term_labels(request: Request, spec: MatrixSpec) -> dict[str, str]:
-    """The matrix's terms in the user's language (the BSI's have translations; own ones not)."""
-    language = request_language(request)
-    labels = {}
-    for term in (*spec.frequencies, *spec.impacts, *spec.categories):
-        key = "risk.term." + term.replace(" ", "_")
-        text = translate(language, key)
-        labels[term] = term if text == key else text
-    return labels
+    return service.term_labels(spec, request_language(request))
 
 
 def _spec(session: Session) -> MatrixSpec:
@@ -77,11 +70,6 @@ def _spec(session: Session) -> MatrixSpec:
 def _departments(session: Session, user: User) -> list[Any]:
     scope = department_scope(user)
     return [d for d in all_departments(session) if scope is None or d.id in scope]
-
-
-def _int(value: str) -> int | None:
-    """A form or query value as an id: plain digits that fit a database integer, else None."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _filter(session: Session, request: Request) -> tuple[service.RiskFilter, dict[str, str]]:
@@ -97,7 +85,7 @@ def _filter(session: Session, request: Request) -> tuple[service.RiskFilter, dic
         open_only=params["status"] == "",
         category=params["category"] or None,
         treatment=Treatment(params["treatment"]) if params["treatment"] in treatments else None,
-        department_id=_int(params["department_id"]),
+        department_id=int_value(params["department_id"]),
         asset_id=asset_id,
         kritis={"ja": True, "nein": False}.get(params["kritis"]),
         expired=params["expired"] == "ja",
@@ -106,8 +94,8 @@ def _filter(session: Session, request: Request) -> tuple[service.RiskFilter, dic
         frequency=params["frequency"] or None,
         impact=params["impact"] or None,
         basis="residual" if params["basis"] == "residual" else "gross",
-        matrix_id=_int(params["matrix_id"]),
-        threat_id=_int(params["threat"]),
+        matrix_id=int_value(params["matrix_id"]),
+        threat_id=int_value(params["threat"]),
     )
     if params["status"] == "alle":
         flt = service.RiskFilter(**{**flt.__dict__, "open_only": False})
@@ -153,7 +141,7 @@ def list_page(
 @router.get("/risks/heatmap")
 def heatmap_page(request: Request, session: SessionDep, user: UiRiskReader) -> Response:
     basis = "residual" if request.query_params.get("basis") == "residual" else "gross"
-    department_id = _int(request.query_params.get("department_id", ""))
+    department_id = int_value(request.query_params.get("department_id", ""))
     result = service.heatmap(
         session, scope=department_scope(user), basis=basis, department_id=department_id
     )
@@ -262,11 +250,11 @@ def confirm_overview(
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
     asset = assets.get(session, asset_id=asset_id, scope=None)
-    relevant = [n for v in list_value(form, "relevant") if (n := _int(str(v))) is not None]
+    relevant = [n for v in list_value(form, "relevant") if (n := int_value(v)) is not None]
     notes = {
         n: str(value)[:2000]
         for key, value in form.items()
-        if key.startswith("note-") and (n := _int(key.removeprefix("note-"))) is not None
+        if key.startswith("note-") and (n := int_value(key.removeprefix("note-"))) is not None
     }
     errors = FormErrors()
     done = attempt(
@@ -311,7 +299,7 @@ def _form(
 @router.get("/risks/new")
 def new_page(request: Request, session: SessionDep, _: UiRiskAnalyst) -> Response:
     values: dict[str, Any] = {}
-    asset_id = _int(request.query_params.get("asset_id", ""))
+    asset_id = int_value(request.query_params.get("asset_id", ""))
     if asset_id:
         asset = assets.get(session, asset_id=asset_id, scope=None)
         values["asset"] = asset.short_id
@@ -338,13 +326,13 @@ def create(
     asset_id = _asset_id(session, str(form.get("asset") or ""), errors)
     data = {
         "asset_id": asset_id or 0,
-        "threat_id": _int(str(form.get("threat_id") or "")) or 0,
+        "threat_id": int_value(form.get("threat_id")) or 0,
         "title": str(form.get("title") or "").strip(),
         "scenario": str(form.get("scenario") or ""),
         "confidentiality": form.get("confidentiality") == "ja",
         "integrity": form.get("integrity") == "ja",
         "availability": form.get("availability") == "ja",
-        "owner_department_id": _int(str(form.get("owner_department_id") or "")),
+        "owner_department_id": int_value(form.get("owner_department_id")),
         "owner": str(form.get("owner") or ""),
         "frequency": str(form.get("frequency") or ""),
         "impact": str(form.get("impact") or ""),
@@ -390,7 +378,7 @@ def _detail(
 ) -> Response:
     scope = department_scope(user)
     row = service.get_risk(session, risk_id=risk_id, scope=scope)
-    matrix = service.spec_of(service._matrix(session, row.risk.matrix_id))
+    matrix = service.spec_of(service.matrix_of(session, row.risk.matrix_id))
     linked = service.requirement_ids(session, [risk_id])[risk_id]
     requirements = check_service.list_entries(
         session,
@@ -443,10 +431,6 @@ def _done(risk_id: int, anchor: str = "") -> Response:
     return RedirectResponse(f"/risks/{risk_id}?saved=1{anchor}", status_code=303)
 
 
-def _version(form: FormData) -> int | None:
-    return _int(str(form.get("version") or ""))
-
-
 @router.post("/risks/{risk_id}/edit")
 def edit(
     request: Request,
@@ -463,11 +447,11 @@ def edit(
         "confidentiality": form.get("confidentiality") == "ja",
         "integrity": form.get("integrity") == "ja",
         "availability": form.get("availability") == "ja",
-        "owner_department_id": _int(str(form.get("owner_department_id") or "")),
+        "owner_department_id": int_value(form.get("owner_department_id")),
         "owner": str(form.get("owner") or ""),
         "frequency": str(form.get("frequency") or ""),
         "impact": str(form.get("impact") or ""),
-        "version": _version(form),
+        "version": int_value(form.get("version")),
     }
     if form.get("residual_frequency") or form.get("residual_impact"):
         data["residual_frequency"] = str(form.get("residual_frequency") or "") or None
@@ -509,7 +493,7 @@ def treatment(
         "note": str(form.get("note") or ""),
         "residual_frequency": str(form.get("residual_frequency") or "") or None,
         "residual_impact": str(form.get("residual_impact") or "") or None,
-        "version": _version(form),
+        "version": int_value(form.get("version")),
     }
     payload = validate(TreatmentInput, data, errors)
     saved = payload and attempt(
@@ -545,7 +529,7 @@ def accept(
         "expires_on": str(form.get("expires_on") or "") or None,
         "residual_frequency": str(form.get("residual_frequency") or "") or None,
         "residual_impact": str(form.get("residual_impact") or "") or None,
-        "version": _version(form),
+        "version": int_value(form.get("version")),
     }
     payload = validate(AcceptanceInput, data, errors)
     outcome = payload and attempt(
@@ -580,7 +564,7 @@ def _reason_action(
             session,
             risk=row.risk,
             reason=str(form.get("reason") or ""),
-            version=_version(form),
+            version=int_value(form.get("version")),
             actor=user.username,
         ),
     )
@@ -619,10 +603,10 @@ def _measure_data(form: FormData) -> dict[str, Any]:
         key: str(form.get(key) or "").strip()
         for key in ("title", "description", "responsible", "status")
     }
-    data["owner_department_id"] = _int(str(form.get("owner_department_id") or ""))
+    data["owner_department_id"] = int_value(form.get("owner_department_id"))
     data["due_date"] = str(form.get("due_date") or "") or None
     data["cost"] = str(form.get("cost") or "").strip() or None
-    data["priority"] = _int(str(form.get("priority") or ""))
+    data["priority"] = int_value(form.get("priority"))
     return data
 
 
@@ -677,7 +661,7 @@ def update_measure(
         "status": str(form.get("status") or ""),
         "due_date": str(form.get("due_date") or "") or None,
         "responsible": str(form.get("responsible") or "").strip(),
-        "version": _version(form),
+        "version": int_value(form.get("version")),
     }
     payload = validate(MeasureUpdate, data, errors)
     saved = payload and attempt(
@@ -773,9 +757,9 @@ def plan_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     params = {k: request.query_params.get(k, "")[:20] for k in PLAN_FILTERS}
-    priority = _int(params["priority"])
+    priority = int_value(params["priority"])
     flt = measures.PlanFilter(
-        department_id=_int(params["department_id"]),
+        department_id=int_value(params["department_id"]),
         kind=params["kind"] if params["kind"] in ("check", "measure") else None,
         priority=priority if priority in (1, 2, 3) else None,
         overdue=params["overdue"] == "ja",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from tests.risk.analysis.conftest import THREATS_CSV, Org, create_asset, later, make_risk
 
@@ -454,10 +453,6 @@ def test_accepted_risks_take_no_measures(
         "/api/v1/measures", headers=org.isb, json={"risk_id": risk["id"], "title": "Backup"}
     )
     assert refused.status_code == 409
-
-
-def test_engine_fixture_is_real(engine: Engine) -> None:
-    assert engine.dialect.name in ("sqlite", "postgresql")
 
 
 def test_accepted_risks_are_changed_only_after_the_acceptance_is_withdrawn(
