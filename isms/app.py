@@ -39,6 +39,8 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from privacy import routes as privacy_routes
+from privacy import views as privacy_views
 from reports import jobs as report_jobs
 from reports import routes as report_routes
 from reports import views as report_views
@@ -79,6 +81,7 @@ def _register_ui() -> None:
     register_nav("nav.plan", "/plan", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.reviews", "/reviews", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
+    register_nav("nav.incidents", "/incidents", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.reports", "/reports", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
@@ -94,6 +97,11 @@ def _register_ui() -> None:
         "widgets/reviews.html",
         {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
         review_views.dashboard_widget,
+    )
+    register_widget(
+        "widgets/incidents.html",
+        {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
+        privacy_views.dashboard_widget,
     )
     register_widget(
         "widgets/risks.html",
@@ -115,11 +123,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        report_jobs.fail_interrupted(engine)  # jobs of a stopped process fail visibly
+        report_jobs.watch(engine, settings.data_dir)  # jobs of a stopped process fail visibly
         running = scheduler.start(engine) if with_scheduler else None
         try:
             yield
         finally:
+            report_jobs.unwatch(engine)
             if running is not None:
                 scheduler.stop(running, engine)
 
@@ -152,6 +161,8 @@ def create_app(
         evidence_routes.router,
         soa_routes.router,
         risk_routes.router,
+        privacy_routes.router,
+        privacy_routes.incidents_router,
         review_routes.router,
         review_routes.feed_router,
         report_routes.router,
@@ -166,8 +177,10 @@ def create_app(
         soa_views.router,
         evidence_views.router,
         risk_views.router,
+        privacy_views.router,
         review_views.router,
         report_views.router,
+        report_views.incident_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

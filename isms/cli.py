@@ -159,6 +159,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     risks = demo.load_risks(engine, catalog_dir=get_settings().catalog_dir)
     print(f"risk analysis: {risks} demo risks created")
+    activities, incidents = demo.load_privacy(engine)
+    print(f"GDPR records: {activities} processing activities, {incidents} incidents created")
     tasks = demo.load_reviews(engine)
     print(f"reviews: {tasks} review tasks generated")
     return 0
@@ -343,7 +345,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    pdf.render(document, out, wide=args.document != "a1")
+    try:
+        pdf.render(document, out, wide=args.document != "a1")
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or out}", file=sys.stderr)
+        return 2
     print(f"{out}: {document.meta.title}")
     return 0
 
@@ -379,6 +385,9 @@ def cmd_pack_build(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(f"error: {translate('en', exc.message_key, **exc.params)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output cannot be written (folder, permissions, disk full)
+        print(f"error: {exc.strerror or exc}: {exc.filename or args.out}", file=sys.stderr)
+        return 2
     print(
         f"{result.path}: {result.files} files ({result.evidence} evidence), "
         f"{result.size} bytes, sha256 {result.sha256}"
@@ -391,7 +400,11 @@ def cmd_pack_verify(args: argparse.Namespace) -> int:
 
     from reports import pack
 
-    key = Path(args.key).read_bytes() if args.key else None
+    try:
+        key = Path(args.key).read_bytes() if args.key else None
+    except OSError as exc:
+        print(f"error: cannot read the key {args.key}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     result = pack.verify_pack(
         Path(args.pack), public_pem=key, data_dir=None if key else get_settings().data_dir
     )
@@ -553,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="a reference document as PDF (A.1-A.6, SoA)")
     report.add_argument(
-        "document", choices=["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management"]
+        "document", choices=["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa"]
     )
     report.add_argument("--out", required=True, metavar="FILE.pdf")
     scope_options(report)

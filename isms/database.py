@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
+from isms.errors import Conflict
 from isms.settings import Settings
 
 # The naming convention is set in isms/__init__.py, before any table exists.
@@ -154,3 +156,23 @@ def insert_ignoring(
     statement = insert.on_conflict_do_nothing(index_elements=keys)
     for start in range(0, len(rows), 5000):
         session.execute(statement, rows[start : start + 5000])
+
+
+def flush_or_conflict(session: Session, conflict_key: str, **params: object) -> None:
+    """Flush in a savepoint; a unique key taken meanwhile (two writers at once) is a 409 with
+    the given message, and the session stays usable."""
+
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict_key, **params) from exc
+
+
+def next_ref(session: Session, model: Any, prefix: str) -> str:
+    """The next free reference of a register (R-0001, VVT-0001, SV-0001): numbered from the
+    highest id, skipping any already taken."""
+    number = (session.scalar(select(func.max(model.id))) or 0) + 1
+    while session.scalar(select(model.id).where(model.ref == f"{prefix}-{number:04d}")):
+        number += 1
+    return f"{prefix}-{number:04d}"

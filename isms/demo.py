@@ -270,6 +270,16 @@ def load_risks(engine: Engine, *, catalog_dir: Path | None = None) -> int:
         return risk_demo.load(session)
 
 
+def load_privacy(engine: Engine) -> tuple[int, int]:
+    """The GDPR records: processing activities of the departments on the demo's objects and a
+    few incidents (one a personal-data breach, one on a critical facility); idempotent."""
+    from privacy import demo as privacy_demo
+
+    with session_scope(engine) as session:
+        set_actor(session, Actor(None, "cli:demo"))
+        return privacy_demo.load(session)
+
+
 def load_reviews(engine: Engine) -> int:
     """The review policies and today's review tasks; a few answered by departments so the ISB
     has something to decide; idempotent. Returns the number of tasks created."""

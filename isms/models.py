@@ -13,6 +13,13 @@ from controls.soa.models import SoaEntry
 from isms.audit.models import AuditEvent
 from isms.identity.models import Department, LoginThrottle, RevokedToken, User, UserDepartment
 from isms.scheduler import JOB_TABLE, SchedulerLease
+from privacy.models import (
+    Incident,
+    IncidentActivity,
+    IncidentAsset,
+    ProcessingActivity,
+    ProcessingAsset,
+)
 from reports.models import ReportJob
 from reviews.models import ReviewPolicy, ReviewTask
 from risk.analysis.models import (
@@ -41,10 +48,15 @@ __all__ = [
     "ControlMapping",
     "Department",
     "Evidence",
+    "Incident",
+    "IncidentActivity",
+    "IncidentAsset",
     "LoginThrottle",
     "MappingCollection",
     "Measure",
     "ModellingDecision",
+    "ProcessingActivity",
+    "ProcessingAsset",
     "ReportJob",
     "ReviewPolicy",
     "ReviewTask",

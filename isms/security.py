@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,16 @@ from jose import JOSEError, jwt
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the user name is unknown, so that both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so that both cases take the same time.
+    Made on first use: hashing costs argon2's memory, which commands that never log anyone in
+    (reports, packs, the scheduler) should not pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -26,7 +35,9 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Whether password matches; never raises on a malformed hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

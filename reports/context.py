@@ -4,9 +4,10 @@ immutable Document (plain strings), so rendering needs no database."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from sys import intern
 from typing import Any
 
 from sqlalchemy import select
@@ -14,12 +15,17 @@ from sqlmodel import Session, col
 
 from controls.catalogs.models import Control
 from controls.check import service as check_service
-from controls.check.models import CheckEntry, ModellingDecision
+from controls.check.models import CheckEntry, CheckStatus, ModellingDecision
 from controls.soa import service as soa_service
+from isms.clock import local_text, utcnow
 from isms.errors import InvalidInput
 from isms.i18n import translate
 from isms.identity.models import Department
 from isms.pagination import PageParams
+from privacy import clocks as privacy_clocks
+from privacy import incidents as privacy_incidents
+from privacy import service as privacy_service
+from privacy.models import Incident, ProcessingActivity, ProcessingAsset
 from reports.document import Bars, Document, Heat, Meta, Section, Table
 from reviews import service as review_service
 from risk.analysis import measures
@@ -45,14 +51,25 @@ def _translator(language: str) -> Callable[..., str]:
     return lambda key, **params: translate(language, key, **params)
 
 
-def scoped_assets(session: Session, scope: Scope) -> list[Asset]:
-    query = select(Asset).order_by(col(Asset.short_id))
+def scope_conditions(scope: Scope) -> list[Any]:
+    """The conditions on `asset` that select the objects of the scope."""
+    conditions: list[Any] = []
     if scope.department_id is not None:
-        query = query.where(col(Asset.department_id) == scope.department_id)
+        conditions.append(col(Asset.department_id) == scope.department_id)
     if scope.asset_ids:
-        query = query.where(col(Asset.id).in_(scope.asset_ids))
+        conditions.append(col(Asset.id).in_(scope.asset_ids))
     if scope.kritis:
-        query = query.where(col(Asset.kritis_critical))
+        conditions.append(col(Asset.kritis_critical))
+    return conditions
+
+
+def asset_ids(scope: Scope) -> Any:
+    """The ids of the objects in scope, as a subquery (no parameter list however many)."""
+    return select(col(Asset.id)).where(*scope_conditions(scope))
+
+
+def scoped_assets(session: Session, scope: Scope) -> list[Asset]:
+    query = select(Asset).where(*scope_conditions(scope)).order_by(col(Asset.short_id))
     assets = list(session.scalars(query))
     if scope.asset_ids and len(assets) != len(set(scope.asset_ids)):
         missing = sorted(set(scope.asset_ids) - {a.id for a in assets})
@@ -247,10 +264,6 @@ def build_a2(session: Session, scope: Scope, language: str = "de") -> Document:
     )
 
 
-def _ids(assets: Sequence[Asset]) -> list[int]:
-    return [a.id or 0 for a in assets]
-
-
 def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.3 Modellierung: per object the requirements modelled onto it (by practice) and the
     ISB's decisions to add or exclude requirements, with reasons."""
@@ -259,7 +272,7 @@ def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
     per_asset: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for asset_id, practice in session.execute(
         select(col(CheckEntry.asset_id), col(CheckEntry.practice)).where(
-            col(CheckEntry.asset_id).in_(_ids(assets)), col(CheckEntry.modelled)
+            col(CheckEntry.asset_id).in_(asset_ids(scope)), col(CheckEntry.modelled)
         )
     ):
         per_asset[asset_id][practice or "–"] += 1
@@ -278,7 +291,7 @@ def build_a3(session: Session, scope: Scope, language: str = "de") -> Document:
         (short[d.asset_id], d.control_ref, t(f"report.a3.decision.{d.decision.value}"), d.reason)
         for d in session.scalars(
             select(ModellingDecision)
-            .where(col(ModellingDecision.asset_id).in_(_ids(assets)))
+            .where(col(ModellingDecision.asset_id).in_(asset_ids(scope)))
             .order_by(col(ModellingDecision.asset_id), col(ModellingDecision.control_ref))
         )
     )
@@ -349,7 +362,7 @@ def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
         )
     )
     whole = scope == Scope()
-    condition = col(CheckEntry.asset_id).in_(_ids(assets))
+    condition = col(CheckEntry.asset_id).in_(asset_ids(scope))
     query = (
         query.where(condition | col(CheckEntry.asset_id).is_(None))
         if whole
@@ -358,6 +371,10 @@ def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
     groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     domain = t("report.a4.domain")
+    # The same texts recur over hundreds of thousands of rows: one string object each.
+    labels = {status: t(f"check.status.{status.value}") for status in CheckStatus}
+    dates: dict[date | None, str] = {None: ""}
+
     for (
         practice,
         asset_id,
@@ -375,12 +392,14 @@ def build_a4(session: Session, scope: Scope, language: str = "de") -> Document:
         groups[practice or "–"].append(
             (
                 short.get(asset_id, domain),
-                f"{ref} {title}",
-                verb or "",
-                t(f"check.status.{status.value}"),
-                note,
-                who,
-                target.strftime("%d.%m.%Y") if target else "",
+                intern(f"{ref} {title}"),
+                intern(verb or ""),
+                labels[status],
+                intern(note) if len(note) < 200 else note,
+                intern(who),
+                dates[target]
+                if target in dates
+                else dates.setdefault(target, f"{target:%d.%m.%Y}"),
             )
         )
     total = sum(counts.values())
@@ -422,7 +441,7 @@ def build_a5(session: Session, scope: Scope, language: str = "de") -> Document:
     for risk, threat in session.execute(
         select(Risk, Threat)
         .join(Threat, col(Threat.id) == col(Risk.threat_id))
-        .where(col(Risk.asset_id).in_(_ids(assets)))
+        .where(col(Risk.asset_id).in_(asset_ids(scope)))
         .order_by(col(Risk.category_rank).desc(), col(Risk.id))
     ):
         grundwerte = "".join(
@@ -476,13 +495,13 @@ def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
     """A.6 Realisierungsplan: every open measure (check and risk treatment) of the scope, by
     priority and due date."""
     t = _translator(language)
-    assets = scoped_assets(session, scope)
-    wanted = set(_ids(assets))
+    scoped_assets(session, scope)  # an empty or unknown scope: a clear error
     departments = {d.id: d.name for d in session.scalars(select(Department))}
+    # Every item on the objects in scope, whoever owns it; the totals over the same items.
     page, summary = measures.plan(
         session,
         page=PageParams(limit=MAX_PLAN, offset=0),
-        flt=measures.PlanFilter(department_id=scope.department_id),
+        flt=measures.PlanFilter(asset_ids=asset_ids(scope), with_domain=scope == Scope()),
         scope=None,
     )
     rows = tuple(
@@ -497,7 +516,6 @@ def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
             t(f"check.status.{i.status}") if i.kind == "check" else t(f"measure.status.{i.status}"),
         )
         for i in page.items
-        if (i.asset_id is None and scope == Scope()) or i.asset_id in wanted
     )
     headers = tuple(
         t(f"report.a6.{k}")
@@ -517,7 +535,10 @@ def build_a6(session: Session, scope: Scope, language: str = "de") -> Document:
         sections=(
             Section(
                 title=t("report.a6.section"),
-                text=(t("report.a6.intro", count=len(rows), overdue=summary.overdue),),
+                text=(
+                    t("report.a6.intro", count=summary.total, overdue=summary.overdue),
+                    *((t("report.a6.cut", shown=len(rows)),) if summary.total > len(rows) else ()),
+                ),
                 tables=(
                     Table(
                         headers=headers,
@@ -559,6 +580,206 @@ def build_soa(session: Session, scope: Scope, language: str = "de") -> Document:
     )
 
 
+def legal_basis(code: str, language: str) -> str:
+    """art6_1_c -> Art. 6 Abs. 1 lit. c DSGVO (or Art. 6(1)(c) GDPR)."""
+    article, paragraph, point = code.removeprefix("art").split("_")
+    return translate(language, "privacy.basis", article=article, paragraph=paragraph, point=point)
+
+
+def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document:
+    """The record of processing activities (Art. 30(1) GDPR): an overview, then every entry of
+    the scope with all its fields and the state of its measures (derived from the check, by
+    the goals of Art. 32(1))."""
+    t = _translator(language)
+    query = select(ProcessingActivity).order_by(col(ProcessingActivity.id))
+    if scope.department_id is not None:
+        query = query.where(col(ProcessingActivity.department_id) == scope.department_id)
+    if scope.asset_ids or scope.kritis:
+        carried = select(col(ProcessingAsset.activity_id)).where(
+            col(ProcessingAsset.asset_id).in_(asset_ids(scope))
+        )
+        query = query.where(col(ProcessingActivity.id).in_(carried))
+    activities = list(session.scalars(query))
+    if not activities:
+        raise InvalidInput("error.report_no_activities", field="scope")
+    departments = {d.id: d.name for d in session.scalars(select(Department))}
+    objects = privacy_service.assets_of(session, [a.id or 0 for a in activities])
+    yes, no = t("form.yes"), t("form.no")
+
+    def bases(activity: ProcessingActivity) -> str:
+        return ", ".join(legal_basis(b, language) for b in activity.legal_bases)
+
+    overview = Table(
+        headers=tuple(
+            t(f"report.ropa.{k}") for k in ("ref", "name", "department", "bases", "dpia")
+        ),
+        rows=tuple(
+            (
+                a.ref,
+                a.name,
+                departments.get(a.department_id, ""),
+                bases(a),
+                yes if a.dpia_required else no,
+            )
+            for a in activities
+        ),
+        widths=(0.7, 2.6, 1.4, 2.4, 0.6),
+    )
+    entries = []
+    for activity in activities:
+        fields = (
+            ("controller", activity.controller),
+            ("joint_controllers", activity.joint_controllers or "–"),
+            ("dpo_contact", activity.dpo_contact),
+            ("purposes", activity.purposes),
+            (
+                "bases",
+                bases(activity)
+                + (f" ({activity.legal_basis_note})" if activity.legal_basis_note else ""),
+            ),
+            ("special", yes if activity.special_categories else no),
+            ("subjects", "; ".join(activity.data_subjects)),
+            (
+                "categories",
+                "; ".join(f"{c['name']} ({c['erasure']})" for c in activity.data_categories),
+            ),
+            (
+                "recipients",
+                "; ".join(
+                    f"{r['name']} ({t('privacy.recipient.' + r['kind'])}"
+                    + (f", {r['contract']}" if r.get("contract") else "")
+                    + ")"
+                    for r in activity.recipients
+                )
+                or "–",
+            ),
+            (
+                "transfers",
+                "; ".join(f"{x['country']}: {x['safeguard']}" for x in activity.transfers) or "–",
+            ),
+            (
+                "objects",
+                ", ".join(f"{o.short_id} {o.name}" for o in objects.get(activity.id or 0, []))
+                or "–",
+            ),
+            ("tom_note", activity.tom_note or "–"),
+            ("dpia", (yes + f": {activity.dpia_reason}") if activity.dpia_required else no),
+        )
+        toms = privacy_service.toms(session, activity)
+        entries.append(
+            Section(
+                title=f"{activity.ref} {activity.name}",
+                tables=(
+                    Table(
+                        headers=(t("report.ropa.field"), t("report.ropa.value")),
+                        rows=tuple((t(f"report.ropa.{k}"), v) for k, v in fields),
+                        widths=(1.2, 4),
+                    ),
+                    Table(
+                        caption=t("report.ropa.toms"),
+                        headers=tuple(
+                            t(f"report.ropa.{k}") for k in ("goal", "implemented", "open")
+                        ),
+                        rows=tuple(
+                            (t(f"privacy.art32.{g.goal}"), str(g.implemented), str(g.open))
+                            for g in toms
+                        ),
+                        widths=(4, 0.8, 0.8),
+                    ),
+                ),
+            )
+        )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.ropa"),
+        sections=(
+            Section(
+                title=t("report.ropa.overview"),
+                text=(t("report.ropa.intro", count=len(activities)),),
+                tables=(overview,),
+            ),
+            Section(title=t("report.ropa.entries"), subsections=tuple(entries)),
+        ),
+    )
+
+
+def build_breach_notification(
+    session: Session, incident: Incident, language: str = "de", scope: set[int] | None = None
+) -> Document:
+    """A draft of the notification to the supervisory authority (Art. 33 GDPR) with every item
+    of Art. 33(3), the times the deadline runs from, and the processing activities concerned."""
+    t = _translator(language)
+    now = utcnow()
+    _, linked = privacy_incidents.links(session, [incident.id or 0], scope)
+    activities = [
+        a
+        for a in (session.get(ProcessingActivity, i) for i in linked[incident.id or 0])
+        if a is not None
+    ]
+    controller = activities[0].controller if activities else ORGANISATION
+    dpo = activities[0].dpo_contact if activities else ""
+    missing = t("report.breach.missing")
+
+    def when(moment: Any) -> str:
+        return local_text(moment) or missing
+
+    def count(number: int | None) -> str:
+        return t("report.breach.approx", count=number) if number is not None else missing
+
+    art33 = next(
+        (
+            c
+            for c in privacy_clocks.clocks(incident, now)
+            if c.deadline == privacy_clocks.Deadline.ART33
+        ),
+        None,
+    )
+    rows = (
+        ("controller", controller),
+        ("dpo", dpo or missing),
+        ("nature", incident.nature or missing),
+        ("occurred", when(incident.occurred_at)),
+        ("detected", when(incident.detected_at)),
+        ("aware", when(incident.aware_at)),
+        ("due", when(art33.due) if art33 else missing),
+        ("subjects", f"{incident.subject_categories or missing}; {count(incident.subjects_count)}"),
+        ("records", f"{incident.record_categories or missing}; {count(incident.records_count)}"),
+        ("consequences", incident.consequences or missing),
+        ("measures", incident.measures or incident.actions or missing),
+        ("risk", t(f"incident.risk.{incident.risk_to_rights.value}")),
+        ("delay", incident.authority_reason or "–"),
+        ("activities", ", ".join(f"{a.ref} {a.name}" for a in activities) or "–"),
+    )
+    gaps = [t(f"report.breach.{k}") for k, v in rows if missing in v]
+    return Document(
+        meta=Meta(
+            title=t("report.breach.title"),
+            subtitle=f"{incident.ref} {incident.title}",
+            organisation=ORGANISATION,
+            scope=t("report.breach.scope"),
+            version=t("report.breach.draft"),
+            created=date.today(),
+            language=language,
+            labels=meta(session, Scope(), language, title_key="report.breach").labels,
+        ),
+        sections=(
+            Section(
+                title=t("report.breach.section"),
+                text=(
+                    t("report.breach.intro"),
+                    *((t("report.breach.gaps", items=", ".join(gaps)),) if gaps else ()),
+                ),
+                tables=(
+                    Table(
+                        headers=(t("report.ropa.field"), t("report.ropa.value")),
+                        rows=tuple((t(f"report.breach.{k}"), v) for k, v in rows),
+                        widths=(1.3, 4),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
 MAX_PLAN = 100_000
 
 
@@ -571,6 +792,7 @@ def documents() -> dict[str, Any]:
         "a5": build_a5,
         "a6": build_a6,
         "soa": build_soa,
+        "ropa": build_ropa,
         "management": build_management,
     }
 

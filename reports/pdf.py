@@ -4,6 +4,10 @@ font (all German letters), PDF bookmarks. No database access here."""
 
 from __future__ import annotations
 
+import zlib
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
@@ -18,11 +22,13 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
-    LongTable,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -94,23 +100,24 @@ def _styles() -> dict[str, ParagraphStyle]:
 CELL_SIZE, CELL_LEADING, MAX_LINES = 8, 10, 12
 
 
-def _wrap(text: str, width: float) -> str:
-    """Text broken into lines that fit the column (at most MAX_LINES, then an ellipsis)."""
-    if not text:
-        return ""
-    if "\n" not in text and pdfmetrics.stringWidth(text, FONT, CELL_SIZE) <= width:
-        return text
-    lines: list[str] = []
-    for paragraph in text[:MAX_CELL].split("\n"):
-        lines += simpleSplit(paragraph, FONT, CELL_SIZE, width) or [""]
-        if len(lines) > MAX_LINES:
-            return "\n".join([*lines[: MAX_LINES - 1], lines[MAX_LINES - 1] + " …"])
-    return "\n".join(lines)
-
-
 def _cell(text: str, style: ParagraphStyle) -> Paragraph:
     text = text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+class _Canvas(Canvas):
+    """Compresses every page's content as soon as the page is done: a report of ten thousand
+    pages keeps a few kilobytes per page until it is saved, not all its drawing operators."""
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        super().showPage()
+        page = self._doc.Pages.pages[-1]
+        if page.stream and not page.Contents:
+            content = page.stream.encode("utf-8") if isinstance(page.stream, str) else page.stream
+            page.Contents = PDFStream(
+                PDFDictionary({"Filter": PDFName("FlateDecode")}), zlib.compress(content)
+            )
+            page.stream = None
 
 
 class _Template(BaseDocTemplate):
@@ -118,9 +125,13 @@ class _Template(BaseDocTemplate):
         super().__init__(target, **kwargs)
         self.document = document
         self._heading = 0
+        self.passes = 0
+        self.drawing = False
 
     def beforeDocument(self) -> None:  # noqa: N802 (reportlab's hook; once per pass)
         self._heading = 0
+        self.passes += 1
+        self.drawing = self.passes > 1  # the first pass is thrown away: layout only
 
     def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab's hook)
         if isinstance(flowable, Paragraph) and flowable.style.name in ("h1", "h2"):
@@ -147,38 +158,146 @@ def _footer(canvas: Any, doc: _Template) -> None:
     canvas.restoreState()
 
 
+def _lines(text: str, width: float) -> list[str]:
+    """The lines of a cell: text broken to fit the column (at most MAX_LINES, then ' …')."""
+    if not text:
+        return []
+    if "\n" not in text and pdfmetrics.stringWidth(text, FONT, CELL_SIZE) <= width:
+        return [text]
+    lines: list[str] = []
+    for paragraph in text[:MAX_CELL].split("\n"):
+        for line in simpleSplit(paragraph, FONT, CELL_SIZE, width) or [""]:
+            lines += _hard_break(line, width)
+        if len(lines) > MAX_LINES:
+            last = lines[MAX_LINES - 1]
+            while last and _width(last + " …") > width:
+                last = last[:-1]
+            return [*lines[: MAX_LINES - 1], last + " …"]
+    return lines
+
+
+def _width(text: str) -> float:
+    return pdfmetrics.stringWidth(text, FONT, CELL_SIZE)
+
+
+def _hard_break(line: str, width: float) -> list[str]:
+    """A line with a word wider than the column (an address, a URL) broken between letters,
+    so that it stays in its column."""
+    if _width(line) <= width:
+        return [line]
+    pieces, current = [], ""
+    for letter in line:
+        if current and _width(current + letter) > width:
+            pieces.append(current)
+            current = letter.lstrip()
+        else:
+            current += letter
+    return [*pieces, current] if current else pieces
+
+
+PAD_X, PAD_Y = 3, 2
+HEAD_FILL, HEAD_RULE, ROW_RULE = (
+    colors.HexColor("#e6ebf1"),
+    colors.HexColor("#1b1f24"),
+    colors.HexColor("#8a94a3"),
+)
+
+
+class _RowData:
+    """What every page of one table shares: headers, rows, column widths and the running sum
+    of the row heights (so a page break is found by bisection, not by measuring again)."""
+
+    def __init__(self, data: DataTable, widths: list[float]) -> None:
+        self.widths = widths
+        self.inner = [w - 2 * PAD_X for w in widths]
+        self.head = [
+            simpleSplit(h, FONT_BOLD, CELL_SIZE, w) or [""]
+            for h, w in zip(data.headers, self.inner, strict=False)
+        ]
+        self.head_height = max(len(h) for h in self.head) * CELL_LEADING + 2 * PAD_Y + 1
+        self.rows: Sequence[tuple[str, ...]] = data.rows or (("–",),)
+        self.tops = array("d", [0.0])
+        running = 0.0
+        for row in self.rows:
+            most = max(
+                (len(_lines(v, w)) for v, w in zip(row, self.inner, strict=False)), default=1
+            )
+            running += max(1, most) * CELL_LEADING + 2 * PAD_Y
+            self.tops.append(running)
+
+
+class _Rows(Flowable):
+    """Rows start..end of a table, drawn straight onto the canvas: the header repeats on every
+    page, a row never breaks across pages, text wraps in its column. reportlab's own tables
+    make objects for every cell and copy the remaining rows at every page break, which is too
+    slow and too big for a check of 200,000 entries; this splits in constant time."""
+
+    def __init__(self, data: _RowData, start: int, end: int) -> None:
+        super().__init__()
+        self.data, self.start, self.end = data, start, end
+
+    def _height(self, end: int) -> float:
+        return self.data.head_height + self.data.tops[end] - self.data.tops[self.start]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = sum(self.data.widths), self._height(self.end)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        room = self.data.tops[self.start] + available_height - self.data.head_height
+        fits = bisect_right(self.data.tops, room, self.start, self.end + 1) - 1
+        if fits <= self.start:
+            return []  # not even one row here: the next page
+        return [_Rows(self.data, self.start, fits), _Rows(self.data, fits, self.end)]
+
+    def draw(self) -> None:
+        template = getattr(self.canv, "_doctemplate", None)
+        if template is not None and not template.drawing:
+            return  # the first pass only lays out (for the page numbers of the contents)
+        canvas, data = self.canv, self.data
+        width, top = self.width, self.height
+        canvas.saveState()
+        canvas.setFillColor(HEAD_FILL)
+        canvas.rect(0, top - data.head_height, width, data.head_height, stroke=0, fill=1)
+        canvas.setFillColor(colors.black)
+        text = canvas.beginText()
+        text.setFont(FONT_BOLD, CELL_SIZE, CELL_LEADING)
+        self._cells(text, data.head, top)
+        text.setFont(FONT, CELL_SIZE, CELL_LEADING)
+        rules = []
+        y = top - data.head_height
+        for index in range(self.start, self.end):
+            row = data.rows[index]
+            self._cells(text, [_lines(v, w) for v, w in zip(row, data.inner, strict=False)], y)
+            y -= data.tops[index + 1] - data.tops[index]
+            rules.append((0, y, width, y))
+        canvas.drawText(text)
+        canvas.setStrokeColor(ROW_RULE)
+        canvas.setLineWidth(0.25)
+        canvas.lines(rules)
+        canvas.setStrokeColor(HEAD_RULE)
+        canvas.setLineWidth(0.8)
+        canvas.line(0, top - data.head_height, width, top - data.head_height)
+        canvas.restoreState()
+
+    def _cells(self, text: Any, cells: list[list[str]], y: float) -> None:
+        x = 0.0
+        for lines, column in zip(cells, self.data.widths, strict=False):
+            if lines:
+                text.setTextOrigin(x + PAD_X, y - PAD_Y - CELL_SIZE)
+                for line in lines:
+                    text.textLine(line)
+            x += column
+
+
 def _table(data: DataTable, styles: dict[str, ParagraphStyle], width: float) -> list[Any]:
     flow: list[Any] = []
     if data.caption:
         flow.append(Paragraph(escape(data.caption), styles["caption"]))
     weights = data.widths or tuple(1.0 for _ in data.headers)
     total = sum(weights)
-    widths = [width * w / total for w in weights]
-    head = [_cell(h, styles["head"]) for h in data.headers]
-    # Body cells are plain text wrapped here (a Paragraph per cell is ten times slower and
-    # heavier, which matters at hundreds of thousands of rows).
-    inner = [w - 6 for w in widths]
-    body = [[_wrap(v, w) for v, w in zip(row, inner, strict=False)] for row in data.rows]
-    if not body:
-        body = [["–"] + ["" for _ in head[1:]]]
-    table_class = LongTable if len(body) > 50 else Table
-    table = table_class([head, *body], colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 1), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6ebf1")),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#1b1f24")),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#8a94a3")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    flow += [table, Spacer(1, 8)]
+    flow += [_Rows(_RowData(data, [width * w / total for w in weights]), 0, max(1, len(data.rows)))]
+    flow.append(Spacer(1, 8))
     return flow
 
 
@@ -188,7 +307,7 @@ HEAT_COLOURS = ("#e8f3ea", "#fff1c2", "#ffd0a8", "#ffb3ad")
 def _bars(chart: Bars, width: float) -> Drawing:
     label_width, bar_height, gap = width * 0.38, 12, 5
     height = len(chart.values) * (bar_height + gap) + 10
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=FONT)
     scale = (width - label_width - 50) / 100
     for index, (label, value) in enumerate(zip(chart.labels, chart.values, strict=True)):
         y = height - (index + 1) * (bar_height + gap)
@@ -220,7 +339,7 @@ def _heat(chart: Heat, width: float) -> Drawing:
     cell_width = min(90, (width - label_width) / max(len(chart.columns), 1))
     cell_height = 34
     height = cell_height * len(chart.rows) + 20
-    drawing = Drawing(label_width + cell_width * len(chart.columns), height)
+    drawing = Drawing(label_width + cell_width * len(chart.columns), height, initialFontName=FONT)
     for i, row in enumerate(chart.rows):
         y = height - (i + 1) * cell_height
         drawing.add(String(0, y + cell_height / 2 - 3, row, fontName=FONT, fontSize=7.5))
@@ -321,6 +440,7 @@ def _cover(document: Document, styles: dict[str, ParagraphStyle], width: float) 
     )
     grid = TableStyle(
         [
+            ("FONT", (0, 0), (-1, -1), FONT),  # the table's own default would be Helvetica
             ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a94a3")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
@@ -376,7 +496,16 @@ def render(document: Document, target: str | Path | BinaryIO, *, wide: bool = Fa
             PageTemplate(id="body", frames=[frame], onPage=_footer),
         ]
     )
-    toc = TableOfContents()
+    toc = TableOfContents(
+        tableStyle=TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     toc.levelStyles = [styles["toc1"], styles["toc2"]]
     # The headings are known before layout: with the contents already the right length, two
     # passes settle the page numbers instead of three (a third of the time for long reports).
@@ -390,4 +519,4 @@ def render(document: Document, target: str | Path | BinaryIO, *, wide: bool = Fa
     story.append(PageBreak())
     for section in document.sections:
         story += _section(section, 0, styles, width)
-    template.multiBuild(story)
+    template.multiBuild(story, canvasmaker=_Canvas)

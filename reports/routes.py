@@ -1,6 +1,7 @@
 """JSON API of reports and evidence packs: start a job, poll it, download the file; the
 public key that signs the packs."""
 
+import io
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -10,13 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from isms.database import SessionDep
-from isms.errors import NotFound
-from reports import jobs, signing
+from isms.errors import InvalidInput, NotFound
+from isms.identity.deps import department_scope
+from isms.identity.models import User
+from privacy import incidents
+from privacy.deps import IncidentReader
+from reports import context, jobs, pdf, signing
 from reports.deps import ReportUser
 from reports.models import JobState, ReportJob
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-Document = Literal["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "pack"]
+Document = Literal["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "pack"]
 
 
 class JobCreate(BaseModel):
@@ -99,6 +104,37 @@ def download(request: Request, session: SessionDep, user: ReportUser, job_id: in
         raise NotFound("error.report_not_ready", id=job_id)
     media = "application/zip" if job.document == "pack" else "application/pdf"
     return FileResponse(path, media_type=media, filename=job.file_name)
+
+
+def breach_draft(session: SessionDep, user: User, incident_id: int, language: str) -> Response:
+    """The Art. 33 notification draft of a personal-data breach, as PDF."""
+    scope = department_scope(user)
+    incident = incidents.get_incident(session, incident_id=incident_id, scope=scope)
+    if not incident.personal_data:
+        raise InvalidInput("error.incident_not_a_breach", field="personal_data")
+    buffer = io.BytesIO()
+    document = context.build_breach_notification(session, incident, language, scope)
+    pdf.render(document, buffer)
+    name = f"{incident.ref}-meldung-art33.pdf"
+    return Response(
+        buffer.getvalue(),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/notification-draft",
+    summary="Draft of the notification to the supervisory authority (Art. 33 GDPR), as PDF",
+    response_class=Response,
+)
+def notification_draft(
+    session: SessionDep,
+    user: IncidentReader,
+    incident_id: int,
+    language: Literal["de", "en"] = "de",
+) -> Response:
+    return breach_draft(session, user, incident_id, language)
 
 
 @router.get(

@@ -17,7 +17,8 @@ from isms.identity.deps import department_scope
 from isms.identity.models import Role, User
 from isms.identity.service import all_departments
 from isms.web.forms import FormData, FormErrors, attempt, int_value, read_form
-from isms.web.render import render
+from isms.web.render import render, request_language
+from privacy.deps import UiIncidentReader
 from reports import jobs, routes
 from reports.deps import UiReportUser
 from reports.models import JobState
@@ -80,8 +81,12 @@ def request_job(
     errors = FormErrors()
     department_id = int_value(form.get("department_id"))
     asset_ids: list[int] = []
+    scope = department_scope(user)
     for short_id in [s.strip() for s in str(form.get("assets") or "").split(",") if s.strip()]:
-        found = session.scalar(select(col(Asset.id)).where(col(Asset.short_id) == short_id))
+        query = select(col(Asset.id)).where(col(Asset.short_id) == short_id)
+        if scope is not None:  # another department's object is as unknown as a missing one
+            query = query.where(col(Asset.department_id).in_(scope))
+        found = session.scalar(query)
         if found is None:
             errors.add("assets", "error.asset_short_id_unknown", short_id=short_id[:40])
         else:
@@ -136,3 +141,15 @@ def download(request: Request, session: SessionDep, user: UiReportUser, job_id: 
 @router.get("/public-key.pem")
 def public_key(request: Request, user: UiReportUser) -> Response:
     return routes.public_key(request, user)
+
+
+incident_router = APIRouter(include_in_schema=False)
+
+
+@incident_router.get("/incidents/{incident_id}/meldung.pdf")
+def notification_draft(
+    request: Request, session: SessionDep, user: UiIncidentReader, incident_id: int
+) -> Response:
+    """The Art. 33 notification draft, linked from the incident page."""
+    language = "en" if request_language(request) == "en" else "de"
+    return routes.breach_draft(session, user, incident_id, language)

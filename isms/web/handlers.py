@@ -73,7 +73,10 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     message = translate(request_language(request), exc.message_key, **exc.params)
-    return _answer(request, exc.status_code, exc.code, message, headers=headers)
+    # The input field at fault, for API clients to point at (the message names it in words).
+    field = exc.params.get("field")
+    extra = {"field": field} if isinstance(field, str) else None
+    return _answer(request, exc.status_code, exc.code, message, headers=headers, extra=extra)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

@@ -207,6 +207,10 @@ class PlanFilter:
     kind: str | None = None  # check | measure
     priority: int | None = None
     overdue: bool = False
+    # the items on these objects (a subquery of asset ids; the reports' scopes), and with
+    # with_domain those of the information domain as a whole
+    asset_ids: Any = None
+    with_domain: bool = False
 
 
 @dataclass(frozen=True)
@@ -309,6 +313,9 @@ def plan(
     """One page of the plan, most urgent first (priority, then due date), with the totals."""
     plan = _plan_query(flt, scope)
     where = [plan.c.priority == flt.priority] if flt.priority else []
+    if flt.asset_ids is not None:
+        on_objects = plan.c.asset_id.in_(flt.asset_ids)
+        where.append(on_objects | plan.c.asset_id.is_(None) if flt.with_domain else on_objects)
     summary = session.execute(
         select(
             func.count(),

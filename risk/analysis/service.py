@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from controls.catalogs.models import ControlMapping
 from controls.check.models import CheckEntry, CheckStatus
 from isms.clock import utcnow
+from isms.database import flush_or_conflict, next_ref
 from isms.errors import Conflict, InvalidInput, NotFound
 from isms.i18n import translate
 from isms.identity.models import Department
@@ -335,13 +335,18 @@ def _check_not_accepted(risk: Risk) -> None:
         raise Conflict("error.risk_accepted_withdraw_first", ref=risk.ref)
 
 
-def check_department(session: Session, department_id: int, scope: set[int] | None) -> None:
+def check_department(
+    session: Session,
+    department_id: int,
+    scope: set[int] | None,
+    *,
+    field: str = "owner_department_id",
+) -> None:
+    """The department exists and, for a department user, is one of theirs (else a 400)."""
     if session.get(Department, department_id) is None or (
         scope is not None and department_id not in scope
     ):
-        raise InvalidInput(
-            "error.department_unknown", ids=str(department_id), field="owner_department_id"
-        )
+        raise InvalidInput("error.department_unknown", ids=str(department_id), field=field)
 
 
 def _check_grundwerte(risk: Risk) -> None:
@@ -442,21 +447,8 @@ def matrix_of(session: Session, matrix_id: int) -> RiskMatrix:
     return matrix
 
 
-def _next_ref(session: Session) -> str:
-    number = (session.scalar(select(func.max(col(Risk.id)))) or 0) + 1
-    while (
-        session.scalar(select(col(Risk.id)).where(col(Risk.ref) == f"R-{number:04d}")) is not None
-    ):
-        number += 1
-    return f"R-{number:04d}"
-
-
 def _flush(session: Session, risk: Risk) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("error.risk_conflict", ref=risk.ref) from exc
+    flush_or_conflict(session, "error.risk_conflict", ref=risk.ref)
 
 
 def create_risk(session: Session, *, data: RiskCreate, scope: set[int] | None, actor: str) -> Risk:
@@ -469,7 +461,7 @@ def create_risk(session: Session, *, data: RiskCreate, scope: set[int] | None, a
     check_department(session, department_id, scope)
     matrix = matrix_for_new_risks(session)
     risk = Risk(
-        ref=_next_ref(session),
+        ref=next_ref(session, Risk, "R"),
         title=data.title.strip(),
         scenario=data.scenario.strip(),
         asset_id=asset.id or 0,

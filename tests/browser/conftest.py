@@ -122,6 +122,7 @@ def demo(engine: Engine) -> str:
     demo_data.load_assets(engine, catalog_dir=catalogs)
     demo_data.load_catalogs(engine, catalog_dir=catalogs)
     demo_data.load_risks(engine, catalog_dir=catalogs)
+    demo_data.load_privacy(engine)
     demo_data.load_reviews(engine)
     return DEMO_PASSWORD
 

@@ -130,6 +130,11 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         if username == "isb":
             answered = _first_link(page, "/reviews?state=beantwortet", "table a[href^='/reviews/']")
             pages.append(answered)
+    if "/incidents" in nav and username in ("isb", "dpo", "auditor", "entwaesserung"):
+        # The register with all incidents, one incident with its deadlines (the demo's KRITIS
+        # incident of the drainage control system is the newest).
+        incident = _first_link(page, "/incidents?state=alle", "table a[href^='/incidents/']")
+        pages += ["/incidents?state=alle&breach=ja", incident]
 
     problems: list[str] = []
     for href in pages:

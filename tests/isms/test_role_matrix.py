@@ -267,6 +267,59 @@ class World:
         jobs.run(self.engine, self.data_dir, job_id)
         return job_id
 
+    # GDPR records: a processing activity of a department (own by default).
+    def activity_body(self, department: int | None = None) -> dict[str, Any]:
+        return {
+            "name": "Melderegister",
+            "department_id": department or self.own_department,
+            "controller": "Stadt",
+            "dpo_contact": "DSB",
+            "purposes": "Meldewesen",
+            "legal_bases": ["art6_1_e"],
+            "data_subjects": ["Einwohner"],
+            "data_categories": [{"name": "Anschrift", "erasure": "5 Jahre"}],
+        }
+
+    def activity(self, department: int | None = None) -> int:
+        from isms.database import session_scope as scope
+        from privacy import service
+        from privacy.schemas import ActivityCreate
+
+        with scope(self.engine) as session:
+            made = service.create_activity(
+                session,
+                data=ActivityCreate(**self.activity_body(department)),
+                scope=None,
+                actor="test",
+            )
+            return made.id or 0
+
+    def incident_body(self, department: int | None = None) -> dict[str, Any]:
+        known = "2025-01-06T08:00:00+00:00"  # fixed: a department may not move it later
+        return {
+            "title": "Ausfall",
+            "department_id": department or self.own_department,
+            "detected_at": known,
+            "aware_at": known,
+        }
+
+    def incident(self, department: int | None = None, *, breach: bool = False) -> int:
+        from isms.database import session_scope as scope
+        from privacy import incidents
+        from privacy.schemas import IncidentCreate
+
+        body = self.incident_body(department)
+        if breach:
+            body.update(personal_data=True, risk_to_rights="risiko")
+        with scope(self.engine) as session:
+            made = incidents.create_incident(
+                session,
+                data=IncidentCreate(**body),
+                scope=None,
+                actor="test",
+            )
+            return made.id or 0
+
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
 
@@ -890,7 +943,100 @@ CASES = [
         allow(200, *ASSET_READERS),
         lambda w: "/api/v1/pack-public-key",
     ),
+    # GDPR records: the DPO keeps the record, departments their own entries; all readers read.
+    Case(
+        "POST",
+        "/api/v1/processing-activities",
+        allow(201, Role.DPO, Role.DEPARTMENT),
+        lambda w: "/api/v1/processing-activities",
+        body=lambda w: w.activity_body(),
+    ),
+    Case(
+        "GET",
+        "/api/v1/processing-activities",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/processing-activities",
+    ),
+    Case(
+        "GET",
+        "/api/v1/processing-activities/{activity_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/processing-activities/{w.activity()}",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/processing-activities/{activity_id}",
+        allow(200, Role.DPO, Role.DEPARTMENT),
+        lambda w: f"/api/v1/processing-activities/{w.activity()}",
+        body=lambda w: w.activity_body(),
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/processing-activities/{activity_id}",
+        allow(204, Role.DPO, Role.DEPARTMENT),
+        lambda w: f"/api/v1/processing-activities/{w.activity()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/processing-activities/{activity_id}/toms",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/processing-activities/{w.activity()}/toms",
+    ),
+    # Incidents: the ISB and the DPO handle them, departments report their own, auditors read.
+    Case(
+        "POST",
+        "/api/v1/incidents",
+        allow(201, Role.ISB, Role.DPO, Role.DEPARTMENT),
+        lambda w: "/api/v1/incidents",
+        body=lambda w: w.incident_body(),
+    ),
+    Case("GET", "/api/v1/incidents", allow(200, *ASSET_READERS), lambda w: "/api/v1/incidents"),
+    Case(
+        "GET",
+        "/api/v1/incidents/deadlines",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/incidents/deadlines",
+    ),
+    Case(
+        "GET",
+        "/api/v1/incidents/{incident_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/incidents/{w.incident()}",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/incidents/{incident_id}",
+        allow(200, Role.ISB, Role.DPO, Role.DEPARTMENT),
+        lambda w: f"/api/v1/incidents/{w.incident()}",
+        body=lambda w: w.incident_body(),
+    ),
+    Case(
+        "GET",
+        "/api/v1/incidents/{incident_id}/notification-draft",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/incidents/{w.incident(breach=True)}/notification-draft",
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/incidents/{incident_id}",
+        allow(204, Role.ISB, Role.DPO),
+        lambda w: f"/api/v1/incidents/{w.incident()}",
+    ),
 ]
+
+OTHER_ACTIVITY = Case(
+    "GET",
+    "/api/v1/processing-activities/{activity_id}",
+    allow(200, Role.ISB, Role.DPO, Role.AUDITOR, department=404),
+    lambda w: f"/api/v1/processing-activities/{w.activity(w.other_department)}",
+)
+
+OTHER_INCIDENT = Case(
+    "GET",
+    "/api/v1/incidents/{incident_id}",
+    allow(200, Role.ISB, Role.DPO, Role.AUDITOR, department=404),
+    lambda w: f"/api/v1/incidents/{w.incident(w.other_department)}",
+)
 
 OTHER_RISK = Case(
     "GET",
@@ -950,6 +1096,7 @@ PAGES = {
     "/reviews/policies": allow(200, *ASSET_READERS, anonymous=303),
     "/notifications": allow(200, *EVERYONE, anonymous=303),
     "/reports": allow(200, *ASSET_READERS, anonymous=303),
+    "/incidents": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 
@@ -1008,7 +1155,15 @@ def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     "case",
-    [*CASES, OWN_DEPARTMENT, OWN_ASSET, OTHER_ASSET_EDIT, OTHER_RISK],
+    [
+        *CASES,
+        OWN_DEPARTMENT,
+        OWN_ASSET,
+        OTHER_ASSET_EDIT,
+        OTHER_RISK,
+        OTHER_ACTIVITY,
+        OTHER_INCIDENT,
+    ],
     ids=lambda c: f"{c.method} {c.path}",
 )
 def test_api_route_under_role(

@@ -58,3 +58,19 @@ def test_report_pack_and_verify_on_the_command_line(
     garbage = tmp_path / "garbage.zip"
     garbage.write_bytes(b"PK\x03\x04 not really")
     assert run(settings, "pack", "verify", str(garbage)).returncode == 1
+
+
+def test_unreadable_keys_and_unwritable_outputs_are_clear_errors(
+    client: TestClient, org: Org, settings: Settings, tmp_path: Path
+) -> None:
+    create_asset(client, org, "SCADA-1", "ICS/OT-Systeme", org.vt)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args in (
+        ("pack", "build", "--out", str(blocker / "pack.zip")),
+        ("report", "a1", "--out", str(blocker / "a1.pdf")),
+        ("pack", "verify", str(tmp_path / "pack.zip"), "--key", str(tmp_path / "nope.pem")),
+    ):
+        done = run(settings, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("error:") and "Traceback" not in done.stderr, done.stderr

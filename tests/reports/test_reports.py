@@ -3,10 +3,14 @@ verifier: intact, one changed byte, a missing file, a foreign signature, not a Z
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import shutil
 import subprocess
+import warnings
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
+from reportlab.pdfbase import pdfmetrics
 from sqlalchemy import Engine
 
 from controls.evidence import service as evidence_service
@@ -21,6 +26,8 @@ from isms.database import session_scope
 from isms.errors import InvalidInput
 from isms.settings import Settings
 from reports import context, pack, pdf, signing
+from reports.document import Document, Meta, Section
+from reports.document import Table as DataTable
 from tests.controls import samples
 from tests.reports import verifier
 from tests.risk.analysis.conftest import Org, create_asset, make_risk
@@ -61,10 +68,28 @@ def test_a1_and_a2_read_back(engine: Engine, domain: dict, tmp_path: Path) -> No
     second = text_of(tmp_path / "a2.pdf")
     assert "A.2 Schutzbedarfsfeststellung" in second and "Überflutung möglich" in second
     assert "sehr hoch" in second
-    fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / "a1.pdf")], capture_output=True, text=True, check=True
-    ).stdout
-    assert "BitstreamVeraSans" in fonts and " yes yes " in fonts  # embedded, subset
+
+
+def fonts_of(path: Path) -> list[tuple[str, str]]:
+    """(name, embedded) of every font pdffonts lists."""
+    lines = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    # name type encoding emb sub uni object id; the type may be two words ("Type 1")
+    return [(line.split()[0], line.split()[-5]) for line in lines if line.strip()]
+
+
+# soa: in the catalogued tests; ropa: in tests/privacy (both need more than this domain)
+@pytest.mark.parametrize("name", sorted(set(context.documents()) - {"soa", "ropa"}))
+def test_every_document_embeds_all_its_fonts(
+    engine: Engine, domain: dict, tmp_path: Path, name: str
+) -> None:
+    with session_scope(engine, write=False) as session:
+        document = context.documents()[name](session, context.Scope(), "de")
+    pdf.render(document, tmp_path / f"{name}.pdf", wide=True)
+    fonts = fonts_of(tmp_path / f"{name}.pdf")
+    assert fonts and all(embedded == "yes" for _, embedded in fonts), fonts
+    assert all("BitstreamVeraSans" in font for font, _ in fonts), fonts  # umlauts, no Helvetica
 
 
 def test_english_a5(engine: Engine, domain: dict, tmp_path: Path) -> None:
@@ -171,6 +196,69 @@ def test_not_a_zip_or_truncated(built: Path, settings: Settings, tmp_path: Path)
     assert not result.ok and result.problems
 
 
+def test_hostile_packs_are_refused_with_reasons_not_tracebacks(
+    built: Path, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = signing.public_key_pem(settings.data_dir)
+    # A second entry under a name already there: readers differ in which one they show.
+    twice = tmp_path / "twice.zip"
+    shutil.copy(built, twice)
+    with warnings.catch_warnings(), zipfile.ZipFile(twice, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        archive.writestr("data/a1.csv", b'=HYPERLINK("http://evil")')
+    assert pack.verify_pack(twice, public_pem=key).problems == [
+        "in the archive more than once: data/a1.csv"
+    ]
+    # Damaged compressed data in the middle of an entry.
+    damaged = tmp_path / "damaged.zip"
+    shutil.copy(built, damaged)
+    with zipfile.ZipFile(built) as archive:
+        info = archive.getinfo("data/a1.json")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    with open(damaged, "r+b") as handle:
+        handle.seek(start + info.compress_size // 2)
+        handle.write(b"\xff\x00\xff\x00\xff\x00")
+    result = pack.verify_pack(damaged, public_pem=key)
+    assert not result.ok and result.problems[0].startswith("unreadable: data/a1.json")
+    # A manifest larger than any pack's is not read into memory.
+    monkeypatch.setattr(pack, "MAX_MANIFEST", 100)
+    assert "larger than any pack" in pack.verify_pack(built, public_pem=key).problems[0]
+    monkeypatch.undo()
+    # A signed manifest naming one file twice.
+    with zipfile.ZipFile(built) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["files"].append(manifest["files"][0])
+    doubled = json.dumps(manifest).encode()
+    resigned = tmp_path / "resigned.zip"
+    _rewrite(
+        built,
+        resigned,
+        {
+            "manifest.json": doubled,
+            "manifest.jws": signing.sign(settings.data_dir, doubled).encode(),
+        },
+    )
+    name = manifest["files"][0]["path"]
+    assert pack.verify_pack(resigned, public_pem=key).problems == [
+        f"listed in the manifest more than once: {name}"
+    ]
+
+
+def test_verifying_never_makes_a_key(built: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "no-key-here"
+    empty.mkdir()
+    result = pack.verify_pack(built, public_pem=None, data_dir=empty)
+    assert result.problems == ["no public key to verify with"] and not list(empty.iterdir())
+
+
+def test_concurrent_first_users_of_the_signing_key_get_the_same_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        keys = set(pool.map(lambda _: signing.public_key_pem(tmp_path / "data"), range(4)))
+    assert len(keys) == 1
+    assert (tmp_path / "data" / signing.KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "data").iterdir()] == [signing.KEY_FILE]
+
+
 def test_the_management_report_has_its_charts_in_words(
     engine: Engine, domain: dict, tmp_path: Path
 ) -> None:
@@ -182,3 +270,41 @@ def test_the_management_report_has_its_charts_in_words(
     assert "1 offene Risiken" in text or "offene Risiken" in text
     assert "Risikolage" in text and "existenzbedrohend" in text and "sehr häufig" in text
     assert "Verkehr und Tiefbau" in text or "Informationsverbund" in text
+
+
+def test_long_words_stay_in_their_column_and_long_cells_end_with_an_ellipsis() -> None:
+    pdf._fonts()
+    url = "https://www.hannover.de/Leben-in-der-Region-Hannover/Verwaltungen-Kommunen/Verwaltung"
+    lines = pdf._lines(f"Siehe {url} und it-sicherheit@hannover-stadt.de", 60)
+    assert all(pdfmetrics.stringWidth(line, pdf.FONT, pdf.CELL_SIZE) <= 60 for line in lines)
+    assert "".join(lines[1:-1]).replace(" ", "").startswith(url[:40])  # nothing lost
+    many = pdf._lines(" ".join(["Absatz"] * 400), 60)
+    assert len(many) == pdf.MAX_LINES and many[-1].endswith(" …")
+    assert pdfmetrics.stringWidth(many[-1], pdf.FONT, pdf.CELL_SIZE) <= 60
+
+
+def test_csv_cells_that_look_like_formulas_are_shown_as_text() -> None:
+    document = Document(
+        meta=Meta("T", "S", "O", "A", "1", date(2026, 1, 1), "de"),
+        sections=(
+            Section(
+                title="Objekte",
+                tables=(
+                    DataTable(
+                        headers=("Name", "Notiz"),
+                        rows=(('=HYPERLINK("http://x","klick")', "+49 511 168-0"), ("A", "-")),
+                    ),
+                ),
+            ),
+        ),
+    )
+    rows = list(
+        csv.reader(io.StringIO(b"".join(pack._csv(document)).decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows == [
+        ["Objekte", "Name", "Notiz"],
+        ["Objekte", '\'=HYPERLINK("http://x","klick")', "'+49 511 168-0"],
+        ["Objekte", "A", "'-"],
+    ]
+    exact = json.loads(b"".join(pack._json(document)))
+    assert exact["sections"][0]["tables"][0]["rows"][0][0].startswith("=HYPERLINK")

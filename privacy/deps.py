@@ -1,0 +1,24 @@
+"""Permissions of the GDPR documentation."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from isms.identity.deps import require_roles
+from isms.identity.models import Role, User
+
+# The DPO keeps the whole record; departments keep their own entries; the ISB and auditors read.
+PrivacyReader = Annotated[
+    User, Depends(require_roles(Role.DPO, Role.ISB, Role.AUDITOR, Role.DEPARTMENT))
+]
+PrivacyEditor = Annotated[User, Depends(require_roles(Role.DPO, Role.DEPARTMENT))]
+
+# Incidents: the ISB and the DPO handle them; departments report and follow their own;
+# auditors read.
+IncidentReader = PrivacyReader
+IncidentReporter = Annotated[User, Depends(require_roles(Role.ISB, Role.DPO, Role.DEPARTMENT))]
+IncidentManager = Annotated[User, Depends(require_roles(Role.ISB, Role.DPO))]
+
+UiIncidentReader = Annotated[
+    User, Depends(require_roles(Role.DPO, Role.ISB, Role.AUDITOR, Role.DEPARTMENT, ui=True))
+]

@@ -1,0 +1,66 @@
+"""The GDPR's lists as data (no database): legal bases of Art. 6(1) and Art. 9(2), and the goals
+of Art. 32(1) that the measures of a processing activity are grouped by."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class LegalBasis(enum.StrEnum):
+    """Art. 6(1) a-f: lawfulness of processing; Art. 9(2) a-j: exceptions for special
+    categories of personal data."""
+
+    ART6_1_A = "art6_1_a"
+    ART6_1_B = "art6_1_b"
+    ART6_1_C = "art6_1_c"
+    ART6_1_D = "art6_1_d"
+    ART6_1_E = "art6_1_e"
+    ART6_1_F = "art6_1_f"
+    ART9_2_A = "art9_2_a"
+    ART9_2_B = "art9_2_b"
+    ART9_2_C = "art9_2_c"
+    ART9_2_D = "art9_2_d"
+    ART9_2_E = "art9_2_e"
+    ART9_2_F = "art9_2_f"
+    ART9_2_G = "art9_2_g"
+    ART9_2_H = "art9_2_h"
+    ART9_2_I = "art9_2_i"
+    ART9_2_J = "art9_2_j"
+
+
+ART6 = tuple(b.value for b in LegalBasis if b.value.startswith("art6"))
+ART9 = tuple(b.value for b in LegalBasis if b.value.startswith("art9"))
+
+# Art. 32(1): a) pseudonymisation and encryption, b) confidentiality, integrity, availability and
+# resilience of the systems and services, c) restoring availability and access after an
+# incident, d) regular testing, assessing and evaluating the measures.
+ART32_GOALS = ("a", "b", "c", "d")
+_CRYPTO = re.compile(r"verschl|kryptogr|pseudonym|encrypt|crypto", re.IGNORECASE)
+_RESTORE = {"NOT", "REA"}  # Notfallplanung, Sicherheitsvorfallsbehandlung
+_TESTING = {"TEST"}  # Aenderungen und Tests
+
+
+def art32_goal(practice: str | None, title: str) -> str:
+    """The Art. 32(1) goal a requirement serves: encryption by its title, restoring by the
+    emergency and incident practices, testing by the test practice, everything else (access,
+    configuration, architecture, staff, buildings, ...) the protection of the systems (b)."""
+    if _CRYPTO.search(title):
+        return "a"
+    if practice in _RESTORE:
+        return "c"
+    if practice in _TESTING:
+        return "d"
+    return "b"
+
+
+def problems(legal_bases: list[str], special_categories: bool) -> list[tuple[str, str]]:
+    """(field, message key) for legal bases that do not hold together; empty when they do."""
+    found: list[tuple[str, str]] = []
+    if not any(b in ART6 for b in legal_bases):
+        found.append(("legal_bases", "error.privacy_art6_missing"))
+    if special_categories and not any(b in ART9 for b in legal_bases):
+        found.append(("legal_bases", "error.privacy_art9_missing"))
+    if not special_categories and any(b in ART9 for b in legal_bases):
+        found.append(("legal_bases", "error.privacy_art9_without_special"))
+    return found

@@ -1,0 +1,83 @@
+"""The record of processing activities as PDF (read back with pdftotext), per department, and
+in the evidence pack."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from isms.database import session_scope
+from isms.errors import InvalidInput
+from isms.settings import Settings
+from reports import context, pack, pdf
+from tests.privacy.conftest import Org, activity, create_asset
+from tests.reports.test_reports import fonts_of, text_of
+
+
+def test_the_record_as_pdf_whole_and_per_department(
+    client: TestClient,
+    org: Org,
+    dpo: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    server = create_asset(client, org, "MELDE-1", "IT-Systeme", org.vt)
+    for department, name, extra in (
+        (org.vt.id, "Melderegister", {"asset_ids": [server["id"]]}),
+        (
+            org.fw.id,
+            "Einsatzdokumentation",
+            {
+                "special_categories": True,
+                "legal_bases": ["art6_1_e", "art9_2_h"],
+                "transfers": [{"country": "USA", "safeguard": "Standardvertragsklauseln"}],
+            },
+        ),
+    ):
+        made = client.post(
+            "/api/v1/processing-activities",
+            headers=dpo,
+            json=activity(department, name=name, **extra),
+        )
+        assert made.status_code == 201, made.text
+    with session_scope(engine, write=False) as session:
+        whole = context.build_ropa(session, context.Scope(), "de")
+        fire = context.build_ropa(session, context.Scope(department_id=org.fw.id), "de")
+        english = context.build_ropa(session, context.Scope(asset_ids=(server["id"],)), "en")
+    pdf.render(whole, tmp_path / "ropa.pdf", wide=True)
+    text = text_of(tmp_path / "ropa.pdf")
+    assert "Verzeichnis von Verarbeitungstätigkeiten" in text and "VVT-0001" in text
+    assert "Art. 6 Abs. 1 lit. c DSGVO" in text and "Art. 9 Abs. 2 lit. h DSGVO" in text
+    assert "Rechenzentrum Dataport (Auftragsverarbeiter, AV-17)" in text
+    assert "USA: Standardvertragsklauseln" in text and "MELDE-1" in text
+    assert "b) Vertraulichkeit, Integrität" in text  # the measures by Art. 32(1)
+    assert "Freigegeben" in text  # cover with approval fields
+    fonts = fonts_of(tmp_path / "ropa.pdf")
+    assert fonts and all(embedded == "yes" for _, embedded in fonts)
+    pdf.render(fire, tmp_path / "fire.pdf", wide=True)
+    fire_text = text_of(tmp_path / "fire.pdf")
+    assert "VVT-0002 Einsatzdokumentation" in fire_text and "VVT-0001" not in fire_text
+    pdf.render(english, tmp_path / "en.pdf", wide=True)
+    english_text = text_of(tmp_path / "en.pdf")
+    assert "Record of processing activities" in english_text
+    assert "Art. 6(1)(c) GDPR" in english_text and "Einsatzdokumentation" not in english_text
+    with session_scope(engine, write=False) as session:
+        with pytest.raises(InvalidInput):
+            context.build_ropa(session, context.Scope(kritis=True), "de")
+        result = pack.build_pack(
+            session,
+            data_dir=settings.data_dir,
+            out=tmp_path / "pack.zip",
+            scope=context.Scope(department_id=org.vt.id),
+            period=pack.Period(date.today(), date.today()),
+        )
+    with zipfile.ZipFile(result.path) as archive:
+        assert {"reports/ropa.pdf", "data/ropa.csv", "data/ropa.json"} <= set(archive.namelist())
+        assert "Melderegister" in archive.read("data/ropa.csv").decode("utf-8-sig")
+        assert "VVT-0002" not in archive.read("data/ropa.json").decode()
