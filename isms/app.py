@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, func, select
@@ -54,6 +55,7 @@ from risk.assets import routes as asset_routes
 from risk.assets import views as asset_views
 
 log = logging.getLogger("isms")
+SHUTDOWN_GRACE = 20.0  # seconds a running report gets to finish when the app stops
 
 API_DESCRIPTION = (
     "ISMS for public bodies running critical infrastructure. Authenticate with the OAuth2 "
@@ -129,6 +131,9 @@ def create_app(
             yield
         finally:
             report_jobs.unwatch(engine)
+            # a report being written gets a moment to finish; one that does not is failed
+            # later by another server, as its heartbeat goes stale
+            await anyio.to_thread.run_sync(report_jobs.settle, engine, SHUTDOWN_GRACE)
             if running is not None:
                 scheduler.stop(running, engine)
 

@@ -115,8 +115,17 @@ def _run_live(engine: Engine, data_dir: Path, job_id: int) -> None:
     try:
         run(engine, data_dir, job_id)
     finally:
-        with _lock:
+        with _settled:
             _live.get(engine, set()).discard(job_id)
+            _settled.notify_all()
+
+
+def settle(engine: Engine, timeout: float) -> bool:
+    """Wait until no job of this process runs on `engine` (at shutdown, and before tests empty
+    the database); whether that happened within `timeout` seconds. A job still running when the
+    process stops is failed later by another server, as its heartbeat goes stale."""
+    with _settled:
+        return _settled.wait_for(lambda: not _live.get(engine), timeout)
 
 
 ON = (JobState.QUEUED, JobState.RUNNING)
@@ -254,6 +263,7 @@ HEARTBEAT = 10.0  # seconds
 STALE = timedelta(seconds=60)
 TEMPORARY = ".job-"
 _lock = threading.Lock()
+_settled = threading.Condition(_lock)
 _live: dict[Engine, set[int]] = {}
 _watched: dict[Engine, Path] = {}
 _keeper: threading.Thread | None = None

@@ -25,6 +25,7 @@ import isms.models  # noqa: E402, F401
 from isms.database import create_db_engine, metadata  # noqa: E402
 from isms.migrations import upgrade  # noqa: E402
 from isms.settings import Settings  # noqa: E402
+from reports import jobs as report_jobs  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("ISMS_TEST_DATABASE_URL")
@@ -107,7 +108,10 @@ def _empty_all_tables(engine: Engine) -> None:
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "engine" in request.fixturenames:
-        _empty_all_tables(request.getfixturevalue("engine"))
+        engine = request.getfixturevalue("engine")
+        # a report job started by the test must not read while the tables are emptied
+        assert report_jobs.settle(engine, 60.0), "a report job was still running"
+        _empty_all_tables(engine)
 
 
 @pytest.fixture

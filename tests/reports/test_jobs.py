@@ -341,3 +341,26 @@ def test_a_job_failed_while_it_ran_stays_failed_and_leaves_no_file(
         job = session.get(ReportJob, job_id)
         assert job is not None and job.state == JobState.FAILED and job.error == "interrupted"
     assert set(folder.iterdir()) == before  # neither the PDF nor a temporary file
+
+
+def test_the_app_lets_a_running_job_finish_when_it_stops(
+    app, org: Org, objects: dict, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping the app (lifespan end) waits for the report being written, so it is not left
+    half-done, nor reading the database while the next process changes it."""
+    render = pdf.render
+    started: list[int] = []
+
+    def slow(*args: object, **kwargs: object) -> None:
+        time.sleep(1.0)
+        render(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render", slow)
+    with TestClient(app) as other:
+        response = other.post("/api/v1/report-jobs", headers=org.isb, json={"document": "a1"})
+        assert response.status_code == 202, response.text
+        started.append(response.json()["id"])
+    with session_scope(engine, write=False) as session:  # the client has stopped the app
+        job = session.get(ReportJob, started[0])
+        assert job is not None and job.state == JobState.DONE, job
+    assert jobs.settle(engine, 0.0)
