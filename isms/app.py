@@ -168,6 +168,8 @@ def create_app(
         risk_routes.router,
         privacy_routes.router,
         privacy_routes.incidents_router,
+        privacy_routes.dpias_router,
+        privacy_routes.criteria_router,
         review_routes.router,
         review_routes.feed_router,
         report_routes.router,

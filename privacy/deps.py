@@ -22,3 +22,9 @@ IncidentManager = Annotated[User, Depends(require_roles(Role.ISB, Role.DPO))]
 UiIncidentReader = Annotated[
     User, Depends(require_roles(Role.DPO, Role.ISB, Role.AUDITOR, Role.DEPARTMENT, ui=True))
 ]
+
+# Impact assessments: the DPO and the owning department write them; the DPO gives the opinion
+# and keeps the threshold criteria; the controller (the owning department) signs off.
+DpoOnly = Annotated[User, Depends(require_roles(Role.DPO))]
+DpiaSigner = Annotated[User, Depends(require_roles(Role.DEPARTMENT))]
+UiPrivacyReader = UiIncidentReader

@@ -64,3 +64,45 @@ def problems(legal_bases: list[str], special_categories: bool) -> list[tuple[str
     if not special_categories and any(b in ART9 for b in legal_bases):
         found.append(("legal_bases", "error.privacy_art9_without_special"))
     return found
+
+
+# Data protection impact assessment (Art. 35). The threshold: a DPIA is required when one
+# "must" criterion applies (the cases of Art. 35(3), and what the DPO adds from the
+# supervisory authorities' lists, e.g. the DSK's Muss-Liste) or at least two indicators apply
+# (the nine criteria of the EDPB guidelines WP 248 rev.01: "in most cases ... two criteria").
+MUST = "muss"
+INDICATOR = "indiz"
+INDICATORS_FOR_DPIA = 2
+THRESHOLD_CRITERIA: dict[str, str] = {
+    "art35_3_a": MUST,  # systematic and extensive evaluation, profiling, with legal effects
+    "art35_3_b": MUST,  # large-scale processing of special categories or criminal data
+    "art35_3_c": MUST,  # systematic monitoring of a publicly accessible area on a large scale
+    "wp248_scoring": INDICATOR,  # evaluation or scoring
+    "wp248_automated": INDICATOR,  # automated decision with legal or similar effect
+    "wp248_monitoring": INDICATOR,  # systematic monitoring
+    "wp248_sensitive": INDICATOR,  # sensitive data or data of a highly personal nature
+    "wp248_large_scale": INDICATOR,  # data processed on a large scale
+    "wp248_matching": INDICATOR,  # matching or combining datasets
+    "wp248_vulnerable": INDICATOR,  # data of vulnerable subjects (employees, children, ...)
+    "wp248_innovative": INDICATOR,  # innovative use or new technology
+    "wp248_prevents": INDICATOR,  # prevents subjects from exercising a right or using a service
+}
+
+
+def dpia_required(kinds: list[str]) -> bool:
+    """Whether the criteria that apply (given by their kinds) call for a DPIA."""
+    return MUST in kinds or kinds.count(INDICATOR) >= INDICATORS_FOR_DPIA
+
+
+# The risks to the rights and freedoms of data subjects: likelihood and severity in four steps
+# each (negligible, limited, significant, maximum), as in the DSK's Kurzpapier Nr. 18; their
+# product gives the level: up to 2 low, up to 6 a risk, from 8 on high.
+STEPS = (1, 2, 3, 4)
+LOW, RISK, HIGH = "gering", "risiko", "hoch"
+
+
+def rights_risk(likelihood: int, severity: int) -> str:
+    product = likelihood * severity
+    if product <= 2:
+        return LOW
+    return RISK if product <= 6 else HIGH

@@ -2,7 +2,7 @@
 carry them."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, Text
@@ -175,3 +175,69 @@ class IncidentActivity(SQLModel, table=True):
     activity_id: int = Field(
         foreign_key="processing_activity.id", ondelete="CASCADE", primary_key=True, index=True
     )
+
+
+class DpiaStatus(enum.StrEnum):
+    NOT_REQUIRED = "nicht_erforderlich"  # the threshold check found no DPIA needed
+    DRAFT = "entwurf"
+    APPROVED = "freigegeben"  # signed off by the controller, after the DPO's opinion
+    REVIEW = "zu_pruefen"  # the processing changed (or the review date passed) since
+
+
+class DpiaCriterion(SQLModel, table=True):
+    """A threshold criterion the DPO adds to the built-in ones (Art. 35(3), WP 248), e.g. from
+    the supervisory authorities' list of processing that always needs a DPIA (Art. 35(4))."""
+
+    __tablename__ = "dpia_criterion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    kind: str = Field(max_length=10)  # legal.MUST or legal.INDICATOR
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=120)
+
+
+_dpia_version = Column("version", Integer, nullable=False, default=1)
+
+
+class Dpia(SQLModel, table=True):
+    """The data protection impact assessment (Art. 35) of one processing activity: threshold
+    check, assessment, the DPO's opinion, the controller's sign-off and its review."""
+
+    __tablename__ = "dpia"
+    __mapper_args__ = {"version_id_col": _dpia_version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=20, unique=True)  # DSFA-0001
+    activity_id: int = Field(foreign_key="processing_activity.id", ondelete="RESTRICT", unique=True)
+    status: DpiaStatus = Field(default=DpiaStatus.DRAFT, sa_type=_enum(DpiaStatus))
+    # Threshold check: the criteria that apply (codes), a note, and the result
+    criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    threshold_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    required: bool = False
+    # Art. 35(7): (a) systematic description and purposes, (b) necessity and proportionality,
+    # (c) the risks to the rights and freedoms of the data subjects, (d) the measures
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    purposes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    necessity: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    risks: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    measures: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Art. 35(2): the DPO's advice; Art. 36: prior consultation where a high risk remains
+    dpo_opinion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    dpo_opinion_by: str = Field(default="", max_length=120)
+    dpo_opinion_at: datetime | None = None
+    authority_consulted_at: datetime | None = None
+    signed_off_by: str = Field(default="", max_length=120)
+    signed_off_at: datetime | None = None
+    review_on: date | None = None  # the next regular review (Art. 35(11))
+    review_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=120)
+    version: int = Field(default=1, sa_column=_dpia_version)

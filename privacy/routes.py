@@ -1,17 +1,19 @@
 """JSON API of the record of processing activities and the incident register."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from isms.clock import utcnow
 from isms.database import SessionDep
 from isms.identity.deps import department_scope
 from isms.identity.models import Role
 from isms.pagination import PageDep, PageRead
-from privacy import clocks, incidents, service
+from privacy import clocks, dpia, incidents, legal, service
 from privacy.deps import (
+    DpiaSigner,
+    DpoOnly,
     IncidentManager,
     IncidentReader,
     IncidentReporter,
@@ -20,6 +22,8 @@ from privacy.deps import (
 )
 from privacy.models import (
     ActivityStatus,
+    Dpia,
+    DpiaStatus,
     Incident,
     IncidentStatus,
     ProcessingActivity,
@@ -30,7 +34,16 @@ from privacy.schemas import (
     ActivityRead,
     ActivityUpdate,
     ClockRead,
+    CriterionCreate,
+    CriterionRead,
+    CriterionUpdate,
     DataCategory,
+    DpiaCreate,
+    DpiaOpinion,
+    DpiaRead,
+    DpiaRiskRead,
+    DpiaSignOff,
+    DpiaUpdate,
     DueClockRead,
     IncidentCreate,
     IncidentRead,
@@ -313,3 +326,169 @@ def delete_incident(session: SessionDep, user: IncidentManager, incident_id: int
     incident = incidents.get_incident(session, incident_id=incident_id, scope=None)
     incidents.delete_incident(session, incident=incident)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Data protection impact assessments (Art. 35)
+
+dpias_router = APIRouter(prefix="/api/v1/dpias", tags=["privacy"])
+criteria_router = APIRouter(prefix="/api/v1/dpia-criteria", tags=["privacy"])
+
+
+def dpia_read(dpia_: Dpia, activity: ProcessingActivity) -> DpiaRead:
+    computed = (
+        "activity_ref",
+        "activity_name",
+        "department_id",
+        "risks",
+        "consultation_required",
+        "missing",
+        "review_due",
+    )
+    values = {n: getattr(dpia_, n) for n in DpiaRead.model_fields if n not in computed}
+    values.update(
+        id=dpia_.id or 0,
+        activity_ref=activity.ref,
+        activity_name=activity.name,
+        department_id=activity.department_id,
+        risks=[
+            DpiaRiskRead(
+                **r,
+                level=legal.rights_risk(r["likelihood"], r["severity"]),
+                residual_level=legal.rights_risk(r["residual_likelihood"], r["residual_severity"]),
+            )
+            for r in dpia_.risks
+        ],
+        consultation_required=dpia.consultation_required(dpia_),
+        missing=dpia.missing(dpia_),
+        review_due=dpia.review_due(dpia_),
+    )
+    return DpiaRead(**values)
+
+
+def _dpia(session: SessionDep, dpia_: Dpia) -> DpiaRead:
+    return dpia_read(dpia_, dpia.activity_of(session, dpia_))
+
+
+def dpia_filter(
+    status: DpiaStatus | None = None,
+    department_id: int | None = None,
+    activity_id: int | None = None,
+    review_due: Annotated[bool | None, Query(description="Review due now")] = None,
+    q: Text = None,
+) -> dpia.DpiaFilter:
+    return dpia.DpiaFilter(
+        status=status,
+        department_id=department_id,
+        activity_id=activity_id,
+        review_due=review_due,
+        q=q or None,
+    )
+
+
+@dpias_router.get("", response_model=PageRead[DpiaRead], summary="Impact assessments")
+def list_dpias(
+    session: SessionDep,
+    user: PrivacyReader,
+    page: PageDep,
+    flt: Annotated[dpia.DpiaFilter, Depends(dpia_filter)],
+) -> PageRead[DpiaRead]:
+    result = dpia.list_dpias(session, page=page, flt=flt, scope=department_scope(user))
+    return PageRead(items=[_dpia(session, d) for d in result.items], total=result.total)
+
+
+@dpias_router.post(
+    "",
+    response_model=DpiaRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open the impact assessment of a processing activity with its threshold check",
+)
+def create_dpia(session: SessionDep, user: PrivacyEditor, data: DpiaCreate) -> DpiaRead:
+    created = dpia.create_dpia(
+        session, data=data, scope=department_scope(user), actor=user.username
+    )
+    return _dpia(session, created)
+
+
+@dpias_router.get("/{dpia_id}", response_model=DpiaRead)
+def get_dpia(session: SessionDep, user: PrivacyReader, dpia_id: int) -> DpiaRead:
+    return _dpia(session, dpia.get_dpia(session, dpia_id=dpia_id, scope=department_scope(user)))
+
+
+@dpias_router.put("/{dpia_id}", response_model=DpiaRead, summary="Threshold check and assessment")
+def update_dpia(
+    session: SessionDep, user: PrivacyEditor, dpia_id: int, data: DpiaUpdate
+) -> DpiaRead:
+    found = dpia.get_dpia(session, dpia_id=dpia_id, scope=department_scope(user))
+    dpia.update_dpia(session, dpia=found, data=data, actor=user.username)
+    return _dpia(session, found)
+
+
+@dpias_router.post(
+    "/{dpia_id}/opinion", response_model=DpiaRead, summary="The DPO's opinion (Art. 35(2))"
+)
+def give_opinion(session: SessionDep, user: DpoOnly, dpia_id: int, data: DpiaOpinion) -> DpiaRead:
+    found = dpia.get_dpia(session, dpia_id=dpia_id, scope=None)
+    dpia.give_opinion(session, dpia=found, data=data, actor=user.username)
+    return _dpia(session, found)
+
+
+@dpias_router.post(
+    "/{dpia_id}/sign-off",
+    response_model=DpiaRead,
+    summary="The controller's sign-off, by the owning department",
+)
+def sign_off(session: SessionDep, user: DpiaSigner, dpia_id: int, data: DpiaSignOff) -> DpiaRead:
+    found = dpia.get_dpia(session, dpia_id=dpia_id, scope=department_scope(user))
+    dpia.sign_off(session, dpia=found, data=data, actor=user.username)
+    return _dpia(session, found)
+
+
+@dpias_router.delete("/{dpia_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_dpia(session: SessionDep, user: DpoOnly, dpia_id: int) -> Response:
+    dpia.delete_dpia(session, dpia=dpia.get_dpia(session, dpia_id=dpia_id, scope=None))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _criterion(c: dpia.Criterion) -> CriterionRead:
+    return CriterionRead(
+        code=c.code,
+        title=c.title,
+        description=c.description,
+        kind=c.kind,
+        builtin=c.builtin,
+        active=c.active,
+    )
+
+
+@criteria_router.get(
+    "",
+    response_model=list[CriterionRead],
+    summary="Threshold criteria: Art. 35(3), WP 248 and those the DPO added",
+)
+def list_criteria(
+    session: SessionDep, user: PrivacyReader, language: Literal["de", "en"] = "de"
+) -> list[CriterionRead]:
+    return [_criterion(c) for c in dpia.criteria(session, language)]
+
+
+@criteria_router.post("", response_model=CriterionRead, status_code=status.HTTP_201_CREATED)
+def add_criterion(session: SessionDep, user: DpoOnly, data: CriterionCreate) -> CriterionRead:
+    added = dpia.add_criterion(session, data=data, actor=user.username)
+    return _criterion(
+        dpia.Criterion(added.code, added.title, added.description, added.kind, False, added.active)
+    )
+
+
+@criteria_router.put("/{code}", response_model=CriterionRead)
+def update_criterion(
+    session: SessionDep,
+    user: DpoOnly,
+    code: Annotated[str, Path(max_length=40)],
+    data: CriterionUpdate,
+) -> CriterionRead:
+    changed = dpia.update_criterion(session, code=code, data=data)
+    return _criterion(
+        dpia.Criterion(
+            changed.code, changed.title, changed.description, changed.kind, False, changed.active
+        )
+    )

@@ -1,13 +1,13 @@
 """Input and output shapes of the record of processing activities and the incident register."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from privacy.clocks import ClockState, Deadline
 from privacy.legal import LegalBasis
-from privacy.models import ActivityStatus, IncidentStatus, RiskToRights, Severity
+from privacy.models import ActivityStatus, DpiaStatus, IncidentStatus, RiskToRights, Severity
 from risk.assets.schemas import AssetRef
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -231,3 +231,131 @@ class DueClockRead(BaseModel):
     ref: str
     title: str
     clock: ClockRead
+
+
+# Data protection impact assessments (Art. 35)
+
+Step = Annotated[
+    int, Field(ge=1, le=4, description="1 negligible ... 4 maximum (DSK short paper 18)")
+]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{2,40}$")]
+
+
+class CriterionRead(BaseModel):
+    code: str
+    title: str
+    description: str
+    kind: Literal["muss", "indiz"]
+    builtin: bool
+    active: bool
+
+
+class CriterionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    title: Line
+    description: Text = ""
+    kind: Literal["muss", "indiz"] = Field(description="muss: one suffices; indiz: two do")
+
+
+class CriterionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line
+    description: Text = ""
+    kind: Literal["muss", "indiz"]
+    active: bool = True
+
+
+class DpiaRisk(BaseModel):
+    """A risk to the rights and freedoms of the data subjects, before and after the measures."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line
+    description: Text = ""
+    likelihood: Step
+    severity: Step
+    measures: Text = ""
+    residual_likelihood: Step
+    residual_severity: Step
+
+
+class DpiaRiskRead(DpiaRisk):
+    level: Literal["gering", "risiko", "hoch"]
+    residual_level: Literal["gering", "risiko", "hoch"]
+
+
+class DpiaCreate(BaseModel):
+    """The threshold check that opens the DPIA of a processing activity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activity_id: Id
+    criteria: list[Code] = Field(default_factory=list, max_length=50)
+    threshold_note: Text = ""
+
+
+class DpiaUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, description="Expected version; 409 if stale")
+    criteria: list[Code] = Field(default_factory=list, max_length=50)
+    threshold_note: Text = ""
+    description: Text = Field(default="", description="Art. 35(7)(a) systematic description")
+    purposes: Text = ""
+    necessity: Text = Field(default="", description="Art. 35(7)(b) necessity, proportionality")
+    risks: list[DpiaRisk] = Field(default_factory=list, max_length=100)
+    measures: Text = Field(default="", description="Art. 35(7)(d)")
+    authority_consulted_at: AwareDatetime | None = Field(
+        default=None, description="Prior consultation of the supervisory authority (Art. 36)"
+    )
+
+
+class DpiaOpinion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    opinion: Required
+
+
+class DpiaSignOff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    review_on: date | None = Field(default=None, description="Next review; default in a year")
+
+
+class DpiaRead(BaseModel):
+    id: int
+    ref: str
+    activity_id: int
+    activity_ref: str
+    activity_name: str
+    department_id: int
+    status: DpiaStatus
+    criteria: list[str]
+    threshold_note: str
+    required: bool
+    description: str
+    purposes: str
+    necessity: str
+    risks: list[DpiaRiskRead]
+    measures: str
+    consultation_required: bool = Field(description="A high risk remains (Art. 36)")
+    missing: list[str] = Field(description="What the sign-off still needs (field names)")
+    dpo_opinion: str
+    dpo_opinion_by: str
+    dpo_opinion_at: datetime | None
+    authority_consulted_at: datetime | None
+    signed_off_by: str
+    signed_off_at: datetime | None
+    review_on: date | None
+    review_due: bool
+    review_reason: str
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    version: int

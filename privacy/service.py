@@ -15,11 +15,11 @@ from controls.catalogs.models import Control
 from controls.check.models import CheckEntry, CheckStatus
 from isms.clock import utcnow
 from isms.database import flush_or_conflict, next_ref
-from isms.errors import InvalidInput, NotFound
+from isms.errors import Conflict, InvalidInput, NotFound
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
-from privacy import legal
-from privacy.models import ActivityStatus, ProcessingActivity, ProcessingAsset
+from privacy import dpia, legal
+from privacy.models import ActivityStatus, Dpia, ProcessingActivity, ProcessingAsset
 from privacy.schemas import ActivityFields, ActivityUpdate
 from risk.analysis.service import check_department
 from risk.assets.models import Asset
@@ -201,6 +201,7 @@ def update_activity(
 ) -> ProcessingActivity:
     check_version(activity.version, data.version)
     asset_ids = _check(session, data, scope)
+    before = (_content(activity), _linked(session, activity))
     if scope is not None:  # objects of other departments the DPO linked stay linked
         asset_ids += list(
             session.scalars(
@@ -213,12 +214,39 @@ def update_activity(
             )
         )
     _apply(activity, data, actor)
+    if before != (_content(activity), sorted(set(asset_ids))):
+        dpia.activity_changed(session, activity, actor)
     _link(session, activity.id or 0, asset_ids)
     session.flush()
     return activity
 
 
+# What the processing is: a change of any of it calls for the review of its DPIA
+_CONTENT = tuple(
+    name
+    for name in ActivityFields.model_fields
+    if name not in ("asset_ids", "status", "dpia_required", "dpia_reason", "tom_note")
+)
+
+
+def _content(activity: ProcessingActivity) -> tuple[Any, ...]:
+    return tuple(getattr(activity, name) for name in _CONTENT)
+
+
+def _linked(session: Session, activity: ProcessingActivity) -> list[int]:
+    return sorted(
+        session.scalars(
+            select(col(ProcessingAsset.asset_id)).where(
+                col(ProcessingAsset.activity_id) == activity.id
+            )
+        )
+    )
+
+
 def delete_activity(session: Session, *, activity: ProcessingActivity) -> None:
+    assessment = session.scalars(select(Dpia).where(col(Dpia.activity_id) == activity.id)).first()
+    if assessment is not None:  # the assessment documents the processing: it goes first
+        raise Conflict("error.processing_activity_has_dpia", ref=assessment.ref)
     session.delete(activity)
     session.flush()
 

@@ -23,9 +23,11 @@ from isms.i18n import translate
 from isms.identity.models import Department
 from isms.pagination import PageParams
 from privacy import clocks as privacy_clocks
+from privacy import dpia as privacy_dpia
 from privacy import incidents as privacy_incidents
+from privacy import legal
 from privacy import service as privacy_service
-from privacy.models import Incident, ProcessingActivity, ProcessingAsset
+from privacy.models import Dpia, Incident, ProcessingActivity, ProcessingAsset
 from reports.document import Bars, Document, Heat, Meta, Section, Table
 from reviews import service as review_service
 from risk.analysis import measures
@@ -780,6 +782,200 @@ def build_breach_notification(
     )
 
 
+def build_dpias(
+    session: Session,
+    scope: Scope,
+    language: str = "de",
+    *,
+    dpia_ids: tuple[int, ...] = (),
+    department_scope: set[int] | None = None,
+) -> Document:
+    """The impact assessments (Art. 35 GDPR) of the scope, or the ones asked for: threshold
+    check, the assessment by Art. 35(7) a-d, the risks to the data subjects before and after the
+    measures (with a matrix of the remaining risks), the measures derived from the check, the
+    DPO's opinion, the consultation of the authority (Art. 36), the sign-off and its review."""
+    t = _translator(language)
+    query = (
+        select(Dpia, ProcessingActivity)
+        .join(ProcessingActivity, col(ProcessingActivity.id) == col(Dpia.activity_id))
+        .where(col(Dpia.required))
+        .order_by(col(Dpia.id))
+    )
+    if dpia_ids:
+        query = query.where(col(Dpia.id).in_(dpia_ids))
+    if scope.department_id is not None:
+        query = query.where(col(ProcessingActivity.department_id) == scope.department_id)
+    if scope.asset_ids or scope.kritis:
+        carried = select(col(ProcessingAsset.activity_id)).where(
+            col(ProcessingAsset.asset_id).in_(asset_ids(scope))
+        )
+        query = query.where(col(ProcessingActivity.id).in_(carried))
+    found = session.execute(query).all()
+    if not found:
+        raise InvalidInput("error.report_no_dpias", field="scope")
+    departments = {d.id: d.name for d in session.scalars(select(Department))}
+    criteria = {c.code: c.title for c in privacy_dpia.criteria(session, language)}
+    steps = {n: t(f"dpia.step.{n}") for n in legal.STEPS}
+    levels = {n: t(f"dpia.level.{n}") for n in (legal.LOW, legal.RISK, legal.HIGH)}
+    field_names = (t("report.ropa.field"), t("report.ropa.value"))
+
+    def when(moment: Any) -> str:
+        return local_text(moment) or "–"
+
+    sections = []
+    for dpia, activity in found:
+        risks = dpia.risks
+        overview = (
+            ("status", t(f"dpia.status.{dpia.status.value}")),
+            ("activity", f"{activity.ref} {activity.name}"),
+            ("department", departments.get(activity.department_id, "")),
+            ("criteria", "; ".join(criteria.get(c, c) for c in dpia.criteria) or "–"),
+            ("threshold_note", dpia.threshold_note or "–"),
+        )
+        content = (
+            ("description", dpia.description or "–"),
+            ("purposes", dpia.purposes or "–"),
+            ("necessity", dpia.necessity or "–"),
+            ("measures", dpia.measures or "–"),
+        )
+        consultation = privacy_dpia.consultation_required(dpia)
+        decision = (
+            ("opinion", dpia.dpo_opinion or "–"),
+            ("opinion_by", f"{dpia.dpo_opinion_by} {when(dpia.dpo_opinion_at)}".strip()),
+            (
+                "consultation",
+                (t("form.yes") + f", {when(dpia.authority_consulted_at)}")
+                if consultation
+                else t("form.no"),
+            ),
+            ("signed_off", f"{dpia.signed_off_by} {when(dpia.signed_off_at)}".strip()),
+            ("review_on", f"{dpia.review_on:%d.%m.%Y}" if dpia.review_on else "–"),
+            ("review_reason", dpia.review_reason or "–"),
+        )
+        rows_high_first = tuple(reversed(legal.STEPS))
+        heat = Heat(
+            title=t("report.dpia.matrix"),
+            rows=tuple(steps[n] for n in rows_high_first),
+            columns=tuple(steps[n] for n in legal.STEPS),
+            counts=tuple(
+                tuple(
+                    sum(
+                        1
+                        for r in risks
+                        if (r["residual_severity"], r["residual_likelihood"]) == (sev, lik)
+                    )
+                    for lik in legal.STEPS
+                )
+                for sev in rows_high_first
+            ),
+            categories=tuple(
+                tuple(levels[legal.rights_risk(lik, sev)] for lik in legal.STEPS)
+                for sev in rows_high_first
+            ),
+            ranks=tuple(
+                tuple(
+                    {legal.LOW: 0, legal.RISK: 2, legal.HIGH: 3}[legal.rights_risk(lik, sev)]
+                    for lik in legal.STEPS
+                )
+                for sev in rows_high_first
+            ),
+        )
+        toms = privacy_service.toms(session, activity, department_scope)
+        gaps = privacy_dpia.missing(dpia)
+        sections.append(
+            Section(
+                title=f"{dpia.ref} {activity.name}",
+                text=(
+                    (t("report.dpia.gaps", items=", ".join(t(f"dpia.field.{g}") for g in gaps)),)
+                    if gaps
+                    else ()
+                ),
+                tables=(
+                    Table(
+                        caption=t("report.dpia.threshold"),
+                        headers=field_names,
+                        rows=tuple((t(f"dpia.field.{k}"), v) for k, v in overview),
+                        widths=(1.3, 4),
+                    ),
+                    Table(
+                        caption=t("report.dpia.assessment"),
+                        headers=field_names,
+                        rows=tuple((t(f"dpia.field.{k}"), v) for k, v in content),
+                        widths=(1.3, 4),
+                    ),
+                    Table(
+                        caption=t("report.dpia.risks"),
+                        headers=tuple(
+                            t(f"report.dpia.{k}") for k in ("risk", "before", "measures", "after")
+                        ),
+                        rows=tuple(
+                            (
+                                r["title"] + (f": {r['description']}" if r["description"] else ""),
+                                f"{steps[r['likelihood']]} × {steps[r['severity']]} = "
+                                + levels[legal.rights_risk(r["likelihood"], r["severity"])],
+                                r["measures"] or "–",
+                                f"{steps[r['residual_likelihood']]} × "
+                                f"{steps[r['residual_severity']]} = "
+                                + levels[
+                                    legal.rights_risk(
+                                        r["residual_likelihood"], r["residual_severity"]
+                                    )
+                                ],
+                            )
+                            for r in risks
+                        ),
+                        widths=(2, 1.4, 2, 1.4),
+                    ),
+                    Table(
+                        caption=t("report.ropa.toms"),
+                        headers=tuple(
+                            t(f"report.ropa.{k}") for k in ("goal", "implemented", "open")
+                        ),
+                        rows=tuple(
+                            (t(f"privacy.art32.{g.goal}"), str(g.implemented), str(g.open))
+                            for g in toms
+                        ),
+                        widths=(4, 0.8, 0.8),
+                    ),
+                    Table(
+                        caption=t("report.dpia.decision"),
+                        headers=field_names,
+                        rows=tuple((t(f"dpia.field.{k}"), v) for k, v in decision),
+                        widths=(1.3, 4),
+                    ),
+                ),
+                charts=(heat,) if risks else (),
+            )
+        )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.dpia"),
+        sections=(
+            Section(
+                title=t("report.dpia.overview"),
+                text=(t("report.dpia.intro", count=len(found)),),
+                tables=(
+                    Table(
+                        headers=tuple(
+                            t(f"report.dpia.{k}") for k in ("ref", "activity", "status", "review")
+                        ),
+                        rows=tuple(
+                            (
+                                d.ref,
+                                f"{a.ref} {a.name}",
+                                t(f"dpia.status.{d.status.value}"),
+                                f"{d.review_on:%d.%m.%Y}" if d.review_on else "–",
+                            )
+                            for d, a in found
+                        ),
+                        widths=(0.9, 3, 1.3, 1),
+                    ),
+                ),
+            ),
+            *sections,
+        ),
+    )
+
+
 MAX_PLAN = 100_000
 
 
@@ -793,6 +989,7 @@ def documents() -> dict[str, Any]:
         "a6": build_a6,
         "soa": build_soa,
         "ropa": build_ropa,
+        "dpia": build_dpias,
         "management": build_management,
     }
 

@@ -14,14 +14,14 @@ from isms.database import SessionDep
 from isms.errors import InvalidInput, NotFound
 from isms.identity.deps import department_scope
 from isms.identity.models import User
-from privacy import incidents
-from privacy.deps import IncidentReader
+from privacy import dpia, incidents
+from privacy.deps import IncidentReader, PrivacyReader
 from reports import context, jobs, pdf, signing
 from reports.deps import ReportUser
 from reports.models import JobState, ReportJob
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-Document = Literal["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "pack"]
+Document = Literal["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "dpia", "pack"]
 
 
 class JobCreate(BaseModel):
@@ -121,6 +121,36 @@ def breach_draft(session: SessionDep, user: User, incident_id: int, language: st
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def dpia_report(session: SessionDep, user: User, dpia_id: int, language: str) -> Response:
+    """One impact assessment as PDF (the department sees the measures of its own objects)."""
+    scope = department_scope(user)
+    found = dpia.get_dpia(session, dpia_id=dpia_id, scope=scope)
+    buffer = io.BytesIO()
+    document = context.build_dpias(
+        session, context.Scope(), language, dpia_ids=(found.id or 0,), department_scope=scope
+    )
+    pdf.render(document, buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.ref}.pdf"'},
+    )
+
+
+@router.get(
+    "/dpias/{dpia_id}/report",
+    summary="The impact assessment (Art. 35 GDPR) as PDF",
+    response_class=Response,
+)
+def get_dpia_report(
+    session: SessionDep,
+    user: PrivacyReader,
+    dpia_id: int,
+    language: Literal["de", "en"] = "de",
+) -> Response:
+    return dpia_report(session, user, dpia_id, language)
 
 
 @router.get(

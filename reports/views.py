@@ -153,3 +153,12 @@ def notification_draft(
     """The Art. 33 notification draft, linked from the incident page."""
     language = "en" if request_language(request) == "en" else "de"
     return routes.breach_draft(session, user, incident_id, language)
+
+
+@incident_router.get("/dpias/{dpia_id}/dsfa.pdf")
+def dpia_report(
+    request: Request, session: SessionDep, user: UiIncidentReader, dpia_id: int
+) -> Response:
+    """The impact assessment as PDF, linked from its page."""
+    language = "en" if request_language(request) == "en" else "de"
+    return routes.dpia_report(session, user, dpia_id, language)

@@ -320,6 +320,44 @@ class World:
             )
             return made.id or 0
 
+    # Impact assessments: one of a department's processing activity, ready for the next step.
+    def dpia(self, department: int | None = None, *, step: str = "opened") -> int:
+        from isms.database import session_scope as scope
+        from privacy import dpia
+        from privacy.schemas import DpiaCreate, DpiaOpinion, DpiaRisk, DpiaUpdate
+
+        activity_id = self.activity(department)
+        with scope(self.engine) as session:
+            made = dpia.create_dpia(
+                session,
+                data=DpiaCreate(activity_id=activity_id, criteria=["art35_3_c"]),
+                scope=None,
+                actor="test",
+            )
+            if step in ("assessed", "heard"):
+                risk = DpiaRisk(
+                    title="Kenntnisnahme",
+                    likelihood=2,
+                    severity=2,
+                    residual_likelihood=1,
+                    residual_severity=2,
+                )
+                content = {k: "x" for k in ("description", "purposes", "necessity", "measures")}
+                update = DpiaUpdate(criteria=["art35_3_c"], risks=[risk], **content)
+                dpia.update_dpia(session, dpia=made, data=update, actor="test")
+            if step == "heard":
+                dpia.give_opinion(session, dpia=made, data=DpiaOpinion(opinion="ok"), actor="dsb")
+            return made.id or 0
+
+    def criterion(self) -> str:
+        from isms.database import session_scope as scope
+        from privacy import dpia
+        from privacy.schemas import CriterionCreate
+
+        with scope(self.engine) as session:
+            data = CriterionCreate(code="dsk_liste_1", title="DSK-Liste Nr. 1", kind="muss")
+            return dpia.add_criterion(session, data=data, actor="test").code
+
     def fresh_user(self) -> int:
         return make_user(self.engine, role=Role.AUDITOR).id or 0
 
@@ -1022,6 +1060,75 @@ CASES = [
         allow(204, Role.ISB, Role.DPO),
         lambda w: f"/api/v1/incidents/{w.incident()}",
     ),
+    # Impact assessments: the DPO and the owning department write them, the DPO gives the
+    # opinion and keeps the criteria, the owning department signs off; all readers read.
+    Case(
+        "POST",
+        "/api/v1/dpias",
+        allow(201, Role.DPO, Role.DEPARTMENT),
+        lambda w: "/api/v1/dpias",
+        body=lambda w: {"activity_id": w.activity(), "criteria": ["art35_3_c"]},
+    ),
+    Case("GET", "/api/v1/dpias", allow(200, *ASSET_READERS), lambda w: "/api/v1/dpias"),
+    Case(
+        "GET",
+        "/api/v1/dpias/{dpia_id}",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/dpias/{w.dpia()}",
+    ),
+    Case(
+        "PUT",
+        "/api/v1/dpias/{dpia_id}",
+        allow(200, Role.DPO, Role.DEPARTMENT),
+        lambda w: f"/api/v1/dpias/{w.dpia()}",
+        body=lambda w: {"criteria": ["art35_3_c"], "description": "Kameras"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/dpias/{dpia_id}/opinion",
+        allow(200, Role.DPO),
+        lambda w: f"/api/v1/dpias/{w.dpia(step='assessed')}/opinion",
+        body=lambda w: {"opinion": "Einverstanden."},
+    ),
+    Case(
+        "POST",
+        "/api/v1/dpias/{dpia_id}/sign-off",
+        allow(200, Role.DEPARTMENT),
+        lambda w: f"/api/v1/dpias/{w.dpia(step='heard')}/sign-off",
+        body=lambda w: {},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/dpias/{dpia_id}",
+        allow(204, Role.DPO),
+        lambda w: f"/api/v1/dpias/{w.dpia()}",
+    ),
+    Case(
+        "GET",
+        "/api/v1/dpias/{dpia_id}/report",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/dpias/{w.dpia(step='heard')}/report",
+    ),
+    Case(
+        "GET",
+        "/api/v1/dpia-criteria",
+        allow(200, *ASSET_READERS),
+        lambda w: "/api/v1/dpia-criteria",
+    ),
+    Case(
+        "POST",
+        "/api/v1/dpia-criteria",
+        allow(201, Role.DPO),
+        lambda w: "/api/v1/dpia-criteria",
+        body=lambda w: {"code": "dsk_liste_2", "title": "DSK-Liste Nr. 2", "kind": "muss"},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/dpia-criteria/{code}",
+        allow(200, Role.DPO),
+        lambda w: f"/api/v1/dpia-criteria/{w.criterion()}",
+        body=lambda w: {"title": "DSK-Liste Nr. 1", "kind": "indiz", "active": False},
+    ),
 ]
 
 OTHER_ACTIVITY = Case(
@@ -1029,6 +1136,13 @@ OTHER_ACTIVITY = Case(
     "/api/v1/processing-activities/{activity_id}",
     allow(200, Role.ISB, Role.DPO, Role.AUDITOR, department=404),
     lambda w: f"/api/v1/processing-activities/{w.activity(w.other_department)}",
+)
+
+OTHER_DPIA = Case(
+    "GET",
+    "/api/v1/dpias/{dpia_id}",
+    allow(200, Role.ISB, Role.DPO, Role.AUDITOR, department=404),
+    lambda w: f"/api/v1/dpias/{w.dpia(w.other_department)}",
 )
 
 OTHER_INCIDENT = Case(
@@ -1163,6 +1277,7 @@ def _call(client: TestClient, app: FastAPI, world: World, case: Case, role: str)
         OTHER_RISK,
         OTHER_ACTIVITY,
         OTHER_INCIDENT,
+        OTHER_DPIA,
     ],
     ids=lambda c: f"{c.method} {c.path}",
 )
