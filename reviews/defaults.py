@@ -72,6 +72,22 @@ DEFAULT_POLICIES: tuple[PolicySpec, ...] = (
         30,
     ),
     PolicySpec(
+        "verarbeitungen",
+        "Verzeichnis von Verarbeitungstätigkeiten jährlich überprüfen",  # vocabulary: title (data)
+        Subject.PROCESSING,
+        Schedule.PERIODIC,
+        12,
+        30,
+    ),
+    PolicySpec(
+        "dsfa",
+        "Datenschutz-Folgenabschätzung vor dem Überprüfungstermin überprüfen",  # vocabulary: title
+        Subject.DPIA,
+        Schedule.DEADLINE,
+        0,
+        30,
+    ),
+    PolicySpec(
         "kritis-nachweis",
         "KRITIS-Nachweis (alle drei Jahre, § 8a BSIG) vorbereiten",  # vocabulary: title (data)
         Subject.KRITIS,

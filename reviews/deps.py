@@ -17,3 +17,6 @@ ReviewDecider = Annotated[User, Depends(require_roles(Role.ISB))]
 UiReviewReader = Annotated[User, Depends(require_roles(*_READERS, ui=True))]
 UiReviewAnswerer = Annotated[User, Depends(require_roles(Role.ISB, Role.DEPARTMENT, ui=True))]
 UiReviewDecider = Annotated[User, Depends(require_roles(Role.ISB, ui=True))]
+# A task's answer is decided by the ISB, or for the GDPR records by the DPO (service.decider)
+TaskDecider = Annotated[User, Depends(require_roles(Role.ISB, Role.DPO))]
+UiTaskDecider = Annotated[User, Depends(require_roles(Role.ISB, Role.DPO, ui=True))]

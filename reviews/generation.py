@@ -18,6 +18,7 @@ from isms.audit.service import record
 from isms.clock import utcnow
 from isms.database import insert_ignoring
 from isms.errors import NotFound
+from privacy.models import ActivityStatus, Dpia, DpiaStatus, ProcessingActivity
 from reviews.defaults import DEFAULT_POLICIES
 from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Schedule, Subject, TaskState
 from reviews.periods import Period, calendar_period, deadline_period, periods_to_generate
@@ -198,6 +199,44 @@ def _evidence(session: Session, policy: ReviewPolicy, today: date) -> Iterable[D
         yield Due(evidence_id, title, None, department_id, deadline_period(valid_until))
 
 
+def _processing(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(ProcessingActivity.id),
+            col(ProcessingActivity.ref),
+            col(ProcessingActivity.name),
+            col(ProcessingActivity.version),
+            col(ProcessingActivity.department_id),
+            col(ProcessingActivity.created_at),
+        ).where(col(ProcessingActivity.status) != ActivityStatus.ENDED)
+    )
+    for activity_id, ref, name, version, department_id, created in rows:
+        for period in periods:
+            if created.date() <= period.due:
+                yield Due(activity_id, f"{ref} {name}", version, department_id, period)
+
+
+def _dpias(session: Session, policy: ReviewPolicy, today: date) -> Iterable[Due]:
+    rows = session.execute(
+        select(
+            col(Dpia.id),
+            col(Dpia.ref),
+            col(ProcessingActivity.name),
+            col(Dpia.version),
+            col(ProcessingActivity.department_id),
+            col(Dpia.review_on),
+        )
+        .join(ProcessingActivity, col(ProcessingActivity.id) == col(Dpia.activity_id))
+        .where(
+            col(Dpia.status).in_([DpiaStatus.APPROVED, DpiaStatus.REVIEW]),
+            col(Dpia.review_on) <= today + timedelta(days=policy.lead_days),
+            col(Dpia.review_on) >= policy.created_at.date(),
+        )
+    )
+    for dpia_id, ref, name, version, department_id, review_on in rows:
+        yield Due(dpia_id, f"{ref} {name}", version, department_id, deadline_period(review_on))
+
+
 def due_tasks(session: Session, policy: ReviewPolicy, today: date) -> list[Due]:
     """Every task the policy wants to exist today."""
     if policy.schedule == Schedule.DEADLINE:
@@ -205,6 +244,8 @@ def due_tasks(session: Session, policy: ReviewPolicy, today: date) -> list[Due]:
             return list(_acceptances(session, policy, today))
         if policy.subject == Subject.EVIDENCE:
             return list(_evidence(session, policy, today))
+        if policy.subject == Subject.DPIA:
+            return list(_dpias(session, policy, today))
         return []
     periods = _periods(policy, today)
     if policy.subject in (Subject.PROTECTION, Subject.KRITIS):
@@ -213,6 +254,8 @@ def due_tasks(session: Session, policy: ReviewPolicy, today: date) -> list[Due]:
         return list(_risks(session, periods))
     if policy.subject == Subject.CHECK_GAP:
         return list(_check_gaps(session, periods))
+    if policy.subject == Subject.PROCESSING:
+        return list(_processing(session, periods))
     return []
 
 
@@ -306,6 +349,24 @@ def _owners(session: Session, policy: ReviewPolicy) -> dict[Any, int | None]:
             select(col(Risk.id), col(Risk.acceptance_expires), col(Risk.owner_department_id))
             .where(col(Risk.status) == RiskStatus.ACCEPTED)
             .where(col(Risk.acceptance_expires).is_not(None))
+        )
+        return {(i, deadline_period(d).key): o for i, d, o in rows}
+    if subject == Subject.PROCESSING:
+        return dict(
+            session.execute(
+                select(col(ProcessingActivity.id), col(ProcessingActivity.department_id)).where(
+                    col(ProcessingActivity.status) != ActivityStatus.ENDED
+                )
+            ).all()
+        )
+    if subject == Subject.DPIA:
+        rows = session.execute(
+            select(col(Dpia.id), col(Dpia.review_on), col(ProcessingActivity.department_id))
+            .join(ProcessingActivity, col(ProcessingActivity.id) == col(Dpia.activity_id))
+            .where(
+                col(Dpia.status).in_([DpiaStatus.APPROVED, DpiaStatus.REVIEW]),
+                col(Dpia.review_on).is_not(None),
+            )
         )
         return {(i, deadline_period(d).key): o for i, d, o in rows}
     rows = session.execute(

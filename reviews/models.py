@@ -26,6 +26,12 @@ class Subject(enum.StrEnum):
     CHECK_GAP = "check_gap"  # a check entry teilweise/nein until its target date
     EVIDENCE = "evidence"  # an evidence file before its valid-until date
     KRITIS = "kritis"  # the KRITIS evidence cycle of a critical facility
+    PROCESSING = "processing"  # an entry of the record of processing (Art. 30 GDPR), yearly
+    DPIA = "dpia"  # a signed-off impact assessment before its review date (Art. 35(11))
+
+
+# The GDPR records are the DPO's: the DPO decides their reviews and hears when they are late.
+PRIVACY_SUBJECTS = (Subject.PROCESSING, Subject.DPIA)
 
 
 class Schedule(enum.StrEnum):

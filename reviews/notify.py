@@ -18,13 +18,21 @@ from isms.i18n import translate
 from isms.identity.models import Role, User, UserDepartment
 from isms.mail import MailError, send_mail
 from isms.settings import Settings
-from reviews.models import OPEN_STATES, NoticeKind, ReviewNotice, ReviewTask
+from reviews.models import (
+    OPEN_STATES,
+    PRIVACY_SUBJECTS,
+    NoticeKind,
+    ReviewNotice,
+    ReviewTask,
+    Subject,
+)
 
 REMINDER_DAYS = 7
 
 
-def _recipients(session: Session) -> tuple[dict[int, list[int]], list[int]]:
-    """Active department users per department, and the active ISB users."""
+def _recipients(session: Session) -> tuple[dict[int, list[int]], dict[Subject, list[int]]]:
+    """Active department users per department, and the active users who decide each subject's
+    reviews (the ISB; the DPO for the GDPR records)."""
     members: dict[int, list[int]] = defaultdict(list)
     for user_id, department_id in session.execute(
         select(col(UserDepartment.user_id), col(UserDepartment.department_id))
@@ -32,8 +40,16 @@ def _recipients(session: Session) -> tuple[dict[int, list[int]], list[int]]:
         .where(col(User.is_active), col(User.role) == Role.DEPARTMENT)
     ):
         members[department_id].append(user_id)
-    query = select(col(User.id)).where(col(User.is_active), col(User.role) == Role.ISB)
-    return members, [user_id for user_id in session.scalars(query) if user_id is not None]
+    by_role: dict[Role, list[int]] = defaultdict(list)
+    for user_id, role in session.execute(
+        select(col(User.id), col(User.role)).where(
+            col(User.is_active), col(User.role).in_([Role.ISB, Role.DPO])
+        )
+    ):
+        by_role[role].append(user_id)
+    isb = by_role[Role.ISB]
+    deciders = {s: by_role[Role.DPO] or isb if s in PRIVACY_SUBJECTS else isb for s in Subject}
+    return members, deciders
 
 
 def _kinds(due: date, today: date, sent: set[NoticeKind]) -> list[NoticeKind]:
@@ -51,11 +67,14 @@ def _kinds(due: date, today: date, sent: set[NoticeKind]) -> list[NoticeKind]:
 def plan(session: Session, *, today: date | None = None) -> int:
     """Create the notices that are due today; returns how many were new."""
     today = today or date.today()
-    members, isb = _recipients(session)
+    members, deciders = _recipients(session)
     open_tasks = list(
         session.execute(
             select(
-                col(ReviewTask.id), col(ReviewTask.department_id), col(ReviewTask.due_date)
+                col(ReviewTask.id),
+                col(ReviewTask.department_id),
+                col(ReviewTask.due_date),
+                col(ReviewTask.subject),
             ).where(col(ReviewTask.state).in_(OPEN_STATES))
         )
     )
@@ -69,7 +88,8 @@ def plan(session: Session, *, today: date | None = None) -> int:
         sent[task_id].add(kind)
     now = utcnow()
     rows: list[dict[str, Any]] = []
-    for task_id, department_id, due in open_tasks:
+    for task_id, department_id, due, subject in open_tasks:
+        isb = deciders[subject]
         owners = (members.get(department_id) if department_id is not None else None) or isb
         for kind in _kinds(due, today, sent[task_id]):
             rows += [
@@ -103,7 +123,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
 def notify_now(session: Session, task: ReviewTask, kind: NoticeKind) -> int:
     """An event the other side should hear of at once: an answer (to the ISB) or a returned
     task (to the department)."""
-    members, isb = _recipients(session)
+    members, deciders = _recipients(session)
+    isb = deciders[task.subject]
     if kind == NoticeKind.ANSWERED:
         users = isb
     else:
@@ -142,11 +163,12 @@ def deliver(session: Session, settings: Settings) -> Delivery:
         .where(col(ReviewNotice.mailed_at).is_(None))
         .order_by(col(ReviewNotice.user_id), col(ReviewNotice.id))
     ).all()
-    members, isb = _recipients(session)
+    members, deciders = _recipients(session)
     by_user: dict[int, list[tuple[ReviewNotice, ReviewTask, User]]] = defaultdict(list)
     for notice, task, user in pending:
-        # Only to users who still may see the task: active, and in its department (or ISB).
-        allowed = user.id in isb or (
+        # Only to users who still may see the task: active, and in its department (or the one
+        # who decides it).
+        allowed = user.id in deciders[task.subject] or (
             task.department_id is not None and user.id in members.get(task.department_id, [])
         )
         if not allowed:

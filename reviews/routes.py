@@ -17,7 +17,7 @@ from isms.identity.deps import CurrentUser, department_scope
 from isms.identity.models import Role, User
 from isms.pagination import PageDep, PageRead
 from reviews import calendar, generation, notify, service
-from reviews.deps import ReviewAnswerer, ReviewDecider, ReviewReader
+from reviews.deps import ReviewAnswerer, ReviewDecider, ReviewReader, TaskDecider
 from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Subject, TaskState
 from reviews.schemas import (
     PROPOSABLE,
@@ -121,10 +121,10 @@ def answer(
     summary="Accept the answer; proposed changes are applied through the object's service",
 )
 def accept(
-    session: SessionDep, user: ReviewDecider, task_id: int, data: ReviewDecision
+    session: SessionDep, user: TaskDecider, task_id: int, data: ReviewDecision
 ) -> ReviewRead:
     task, policy = service.get_task(session, task_id=task_id, scope=None)
-    service.accept(session, task=task, data=data, actor=user.username)
+    service.accept(session, task=task, data=data, actor=user.username, role=user.role)
     return to_read(task, policy)
 
 
@@ -132,10 +132,10 @@ def accept(
     "/reviews/{task_id}/return", response_model=ReviewRead, summary="Return with a comment"
 )
 def return_task(
-    session: SessionDep, user: ReviewDecider, task_id: int, data: ReviewDecision
+    session: SessionDep, user: TaskDecider, task_id: int, data: ReviewDecision
 ) -> ReviewRead:
     task, policy = service.get_task(session, task_id=task_id, scope=None)
-    service.return_task(session, task=task, data=data, actor=user.username)
+    service.return_task(session, task=task, data=data, actor=user.username, role=user.role)
     return to_read(task, policy)
 
 

@@ -15,6 +15,8 @@ PROPOSABLE: dict[Subject, tuple[str, ...]] = {
     Subject.ACCEPTANCE: (),
     Subject.EVIDENCE: (),
     Subject.KRITIS: (),
+    Subject.PROCESSING: (),  # changes are made in the record itself
+    Subject.DPIA: (),
 }
 
 

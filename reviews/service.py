@@ -16,13 +16,15 @@ from controls.check.models import CheckEntry
 from controls.check.schemas import CheckUpdate
 from controls.evidence.models import CheckEvidence, Evidence
 from isms.clock import utcnow
-from isms.errors import Conflict, InvalidInput, NotFound
-from isms.identity.models import Department
+from isms.errors import Conflict, Forbidden, InvalidInput, NotFound
+from isms.identity.models import Department, Role
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
+from privacy.models import Dpia, ProcessingActivity
 from reviews import notify
 from reviews.models import (
     OPEN_STATES,
+    PRIVACY_SUBJECTS,
     NoticeKind,
     ReviewPolicy,
     ReviewTask,
@@ -178,6 +180,8 @@ def current_version(session: Session, task: ReviewTask) -> int | None:
         Subject.RISK: Risk,
         Subject.ACCEPTANCE: Risk,
         Subject.CHECK_GAP: CheckEntry,
+        Subject.PROCESSING: ProcessingActivity,
+        Subject.DPIA: Dpia,
     }.get(task.subject)
     if model is None:
         return None
@@ -226,10 +230,27 @@ def answer(
     return task
 
 
+def decider(subject: Subject) -> Role:
+    """Who decides the reviews of a subject: the DPO those of the GDPR records, the ISB the
+    rest."""
+    return Role.DPO if subject in PRIVACY_SUBJECTS else Role.ISB
+
+
+def _may_decide(task: ReviewTask, role: Role | None) -> None:
+    if role is not None and role != decider(task.subject):
+        raise Forbidden("error.review_not_your_decision", role=decider(task.subject).value)
+
+
 def return_task(
-    session: Session, *, task: ReviewTask, data: ReviewDecision, actor: str
+    session: Session,
+    *,
+    task: ReviewTask,
+    data: ReviewDecision,
+    actor: str,
+    role: Role | None = None,
 ) -> ReviewTask:
-    """The ISB sends an answer back with a comment; the department answers again."""
+    """The decider sends an answer back with a comment; the department answers again."""
+    _may_decide(task, role)
     check_version(task.version, data.version)
     if task.state != TaskState.ANSWERED:
         raise Conflict("error.review_not_answered", id=task.id)
@@ -243,8 +264,16 @@ def return_task(
     return task
 
 
-def accept(session: Session, *, task: ReviewTask, data: ReviewDecision, actor: str) -> ReviewTask:
-    """The ISB accepts the answer: proposed changes go through the object's own service."""
+def accept(
+    session: Session,
+    *,
+    task: ReviewTask,
+    data: ReviewDecision,
+    actor: str,
+    role: Role | None = None,
+) -> ReviewTask:
+    """The decider accepts the answer: proposed changes go through the object's own service."""
+    _may_decide(task, role)
     check_version(task.version, data.version)
     if task.state != TaskState.ANSWERED:
         raise Conflict("error.review_not_answered", id=task.id)

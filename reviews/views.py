@@ -21,7 +21,7 @@ from isms.pagination import PageParams
 from isms.web.forms import FormData, FormErrors, attempt, int_value, read_form, validate
 from isms.web.render import render
 from reviews import notify, service
-from reviews.deps import UiReviewAnswerer, UiReviewDecider, UiReviewReader
+from reviews.deps import UiReviewAnswerer, UiReviewDecider, UiReviewReader, UiTaskDecider
 from reviews.models import OPEN_STATES, Subject, TaskState
 from reviews.schemas import PROPOSABLE, PolicyUpdate, ReviewAnswer, ReviewDecision
 
@@ -192,7 +192,8 @@ def _task(
             "dates": DATES,
             "evidence": evidence,
             "can_answer": can_answer,
-            "can_decide": user.role is Role.ISB and task.state == TaskState.ANSWERED,
+            "can_decide": user.role is service.decider(task.subject)
+            and task.state == TaskState.ANSWERED,
             "object_link": _object_link(task.subject, task.object_id),
             "errors": errors or FormErrors(),
             "values": values or {},
@@ -209,6 +210,8 @@ def _object_link(subject: Subject, object_id: int) -> str:
         Subject.ACCEPTANCE: f"/risks/{object_id}",
         Subject.CHECK_GAP: f"/check/{object_id}",
         Subject.EVIDENCE: f"/evidence/{object_id}",
+        Subject.PROCESSING: f"/api/v1/processing-activities/{object_id}",
+        Subject.DPIA: f"/api/v1/dpias/{object_id}",
     }[subject]
 
 
@@ -310,7 +313,7 @@ def answer(
 def decide(
     request: Request,
     session: SessionDep,
-    user: UiReviewDecider,
+    user: UiTaskDecider,
     task_id: int,
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
@@ -325,7 +328,7 @@ def decide(
     saved = payload and attempt(
         session,
         errors,
-        lambda: action(session, task=task, data=payload, actor=user.username),
+        lambda: action(session, task=task, data=payload, actor=user.username, role=user.role),
         field_name="decision_comment",
     )
     if not saved:
