@@ -154,3 +154,36 @@ class ReviewNotice(SQLModel, table=True):
     read_at: datetime | None = None
     mailed_at: datetime | None = None
     mail_error: str = Field(default="", max_length=300)
+
+
+class DeadlineStage(enum.StrEnum):
+    RUNNING = "laeuft"  # a legal deadline started
+    SOON = "bald"  # little of it is left
+    OVERDUE = "ueberfaellig"
+
+
+class DeadlineNotice(SQLModel, table=True):
+    """An in-app notification and mail about a legal deadline of an incident (GDPR Art. 33/34,
+    BSIG reporting stages): one per user, incident, deadline, its due time and stage."""
+
+    __tablename__ = "deadline_notice"
+    __audit__ = False  # derived from the incidents, whose changes the audit trail keeps
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "incident_id", "deadline", "due_key", "stage", name="uq_deadline_notice"
+        ),
+        Index("ix_deadline_notice_user", "user_id", "read_at", "id"),
+        Index("ix_deadline_notice_unsent", "mailed_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    incident_id: int = Field(foreign_key="incident.id", ondelete="CASCADE", index=True)
+    deadline: str = Field(max_length=30)  # privacy.clocks.Deadline
+    due_at: datetime | None = None  # None: "without undue delay" (Art. 34)
+    due_key: str = Field(max_length=40)  # due_at as text, "-" without: part of the unique key
+    stage: DeadlineStage = Field(sa_type=_enum(DeadlineStage))
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    mailed_at: datetime | None = None
+    mail_error: str = Field(default="", max_length=300)

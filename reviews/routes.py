@@ -1,6 +1,6 @@
 """JSON API of the periodic reviews."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -16,7 +16,7 @@ from isms.errors import NotFound
 from isms.identity.deps import CurrentUser, department_scope
 from isms.identity.models import Role, User
 from isms.pagination import PageDep, PageRead
-from reviews import calendar, generation, notify, service
+from reviews import calendar, deadlines, generation, notify, service
 from reviews.deps import ReviewAnswerer, ReviewDecider, ReviewReader, TaskDecider
 from reviews.models import OPEN_STATES, ReviewPolicy, ReviewTask, Subject, TaskState
 from reviews.schemas import (
@@ -202,6 +202,40 @@ def list_notices(session: SessionDep, user: CurrentUser, unread: bool = False) -
             read=n.read_at is not None,
         )
         for n, t in notify.list_notices(session, user=user, unread_only=unread)
+    ]
+
+
+class DeadlineNoticeRead(BaseModel):
+    id: int
+    stage: str = Field(description="laeuft, bald, ueberfaellig")
+    deadline: str
+    due_at: datetime | None
+    incident_id: int
+    label: str
+    created_at: datetime
+    read: bool
+
+
+@router.get(
+    "/deadline-notifications",
+    response_model=list[DeadlineNoticeRead],
+    summary="My reminders of incident deadlines (GDPR Art. 33/34, BSIG)",
+)
+def list_deadline_notices(
+    session: SessionDep, user: CurrentUser, unread: bool = False
+) -> list[DeadlineNoticeRead]:
+    return [
+        DeadlineNoticeRead(
+            id=n.id or 0,
+            stage=n.stage.value,
+            deadline=n.deadline,
+            due_at=n.due_at,
+            incident_id=i.id or 0,
+            label=f"{i.ref} {i.title}",
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )
+        for n, i in deadlines.list_notices(session, user=user, unread_only=unread)
     ]
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from isms.scheduler import JobSpec, register_job
 from isms.settings import get_settings
-from reviews import generation, notify
+from reviews import deadlines, generation, notify
 
 
 def generate_job(session: Session) -> None:
@@ -20,6 +20,13 @@ def notify_job(session: Session) -> None:
     notify.deliver(session, get_settings())
 
 
+def deadlines_job(session: Session) -> None:
+    """Remind of the incidents' legal deadlines: plan, commit, then mail."""
+    deadlines.plan(session)
+    session.commit()
+    deadlines.deliver(session, get_settings())
+
+
 def register() -> None:
     """Declare the jobs (the app factory and `isms scheduler` call this)."""
     # A run missed while no scheduler was up is made up once when one starts again (within a
@@ -30,4 +37,13 @@ def register() -> None:
     )
     register_job(
         JobSpec("reviews.notify", notify_job, "cron", {"hour": 6, "minute": 0, **catch_up})
+    )
+    # Deadlines of hours: checked every ten minutes; a missed run is simply made up by the next.
+    register_job(
+        JobSpec(
+            "reviews.deadlines",
+            deadlines_job,
+            "interval",
+            {"minutes": 10, "coalesce": True, "misfire_grace_time": 600},
+        )
     )

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from controls.evidence import service as evidence_service
 from controls.evidence import storage
+from isms.clock import local_text
 from isms.database import SessionDep
 from isms.identity.deps import UiUser, department_scope
 from isms.identity.models import Role, User
@@ -20,7 +21,7 @@ from isms.identity.service import all_departments
 from isms.pagination import PageParams
 from isms.web.forms import FormData, FormErrors, attempt, int_value, read_form, validate
 from isms.web.render import render
-from reviews import notify, service
+from reviews import deadlines, notify, service
 from reviews.deps import UiReviewAnswerer, UiReviewDecider, UiReviewReader, UiTaskDecider
 from reviews.models import OPEN_STATES, Subject, TaskState
 from reviews.schemas import PROPOSABLE, PolicyUpdate, ReviewAnswer, ReviewDecision
@@ -149,7 +150,13 @@ def notifications_page(request: Request, session: SessionDep, user: UiUser) -> R
     return render(
         request,
         "reviews/notifications.html",
-        {"notices": notify.list_notices(session, user=user, limit=200)},
+        {
+            "notices": notify.list_notices(session, user=user, limit=200),
+            "deadlines": [
+                (n, i, local_text(n.due_at), local_text(n.created_at))
+                for n, i in deadlines.list_notices(session, user=user, limit=200)
+            ],
+        },
     )
 
 
@@ -158,6 +165,7 @@ def read_all(
     session: SessionDep, user: UiUser, _form: Annotated[FormData, Depends(read_form)]
 ) -> Response:
     notify.mark_read(session, user=user)
+    deadlines.mark_read(session, user=user)
     return RedirectResponse("/notifications?saved=1", status_code=303)
 
 

@@ -934,6 +934,12 @@ CASES = [
     # Notifications are each user's own; the calendar feed URL is handed to review readers.
     Case("GET", "/api/v1/notifications", allow(200, *EVERYONE), lambda w: "/api/v1/notifications"),
     Case(
+        "GET",
+        "/api/v1/deadline-notifications",
+        allow(200, *EVERYONE),
+        lambda w: "/api/v1/deadline-notifications",
+    ),
+    Case(
         "POST",
         "/api/v1/notifications/read",
         allow(200, *EVERYONE),
