@@ -159,8 +159,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     risks = demo.load_risks(engine, catalog_dir=get_settings().catalog_dir)
     print(f"risk analysis: {risks} demo risks created")
-    activities, incidents = demo.load_privacy(engine)
-    print(f"GDPR records: {activities} processing activities, {incidents} incidents created")
+    activities, incidents, dpias = demo.load_privacy(engine)
+    print(
+        f"GDPR records: {activities} processing activities, {incidents} incidents, "
+        f"{dpias} impact assessments created"
+    )
     tasks = demo.load_reviews(engine)
     print(f"reviews: {tasks} review tasks generated")
     return 0

@@ -270,9 +270,10 @@ def load_risks(engine: Engine, *, catalog_dir: Path | None = None) -> int:
         return risk_demo.load(session)
 
 
-def load_privacy(engine: Engine) -> tuple[int, int]:
-    """The GDPR records: processing activities of the departments on the demo's objects and a
-    few incidents (one a personal-data breach, one on a critical facility); idempotent."""
+def load_privacy(engine: Engine) -> tuple[int, int, int]:
+    """The GDPR records: processing activities of the departments on the demo's objects, a
+    few incidents (one a personal-data breach, one on a critical facility) and two impact
+    assessments (one signed off); idempotent."""
     from privacy import demo as privacy_demo
 
     with session_scope(engine) as session:

@@ -12,9 +12,17 @@ from sqlmodel import Session
 
 from isms.clock import utcnow
 from isms.identity.models import Department
-from privacy import incidents, service
+from privacy import dpia, incidents, service
 from privacy.models import Incident, ProcessingActivity
-from privacy.schemas import ActivityCreate, IncidentCreate
+from privacy.schemas import (
+    ActivityCreate,
+    DpiaCreate,
+    DpiaOpinion,
+    DpiaRisk,
+    DpiaSignOff,
+    DpiaUpdate,
+    IncidentCreate,
+)
 from risk.assets.models import Asset
 
 CONTROLLER = "Landeshauptstadt Hannover, Der Oberbürgermeister, Trammplatz 2, 30159 Hannover"
@@ -179,10 +187,11 @@ ACTIVITIES: list[tuple[Any, ...]] = [
 ]
 
 
-def load(session: Session) -> tuple[int, int]:
-    """The demo's processing activities and incidents: (activities, incidents) created."""
+def load(session: Session) -> tuple[int, int, int]:
+    """The demo's processing activities, incidents and impact assessments: how many of each were
+    created."""
     if session.scalar(select(func.count()).select_from(ProcessingActivity)):
-        return 0, 0
+        return 0, 0, 0
     departments = {d.code: d.id for d in session.scalars(select(Department))}
     objects = {a.short_id: a for a in session.scalars(select(Asset))}
     created: dict[str, int] = {}
@@ -197,7 +206,7 @@ def load(session: Session) -> tuple[int, int]:
         categories,
         recipients,
         short_ids,
-        dpia,
+        dpia_reason,
     ) in ACTIVITIES:
         if code not in departments:
             continue
@@ -216,15 +225,93 @@ def load(session: Session) -> tuple[int, int]:
                 data_subjects=subjects,
                 data_categories=[{"name": n, "erasure": e} for n, e in categories],
                 recipients=[{"name": n, "kind": k, "contract": c} for n, k, c in recipients],
-                dpia_required=bool(dpia),
-                dpia_reason=dpia,
+                dpia_required=bool(dpia_reason),
+                dpia_reason=dpia_reason,
                 asset_ids=[objects[s].id or 0 for s in short_ids if s in objects],
             ),
             scope=None,
             actor="demo",
         )
         created[name] = activity.id or 0
-    return len(created), _incidents(session, departments, objects, created)
+    incident_count = _incidents(session, departments, objects, created)
+    return len(created), incident_count, _dpias(session, created)
+
+
+def _dpias(session: Session, activities: dict[str, int]) -> int:
+    """The traffic cameras' assessment signed off; the control room's still in the works."""
+    made = 0
+    cameras = activities.get("Verkehrsbeobachtung mit Kameras")
+    if cameras:
+        assessment = dpia.create_dpia(
+            session,
+            data=DpiaCreate(
+                activity_id=cameras,
+                criteria=["art35_3_c", "wp248_monitoring", "wp248_large_scale"],
+                threshold_note="Übersichtskameras an 40 Knotenpunkten im öffentlichen Straßenraum",
+            ),
+            scope=None,
+            actor="dsb",
+        )
+        dpia.update_dpia(
+            session,
+            dpia=assessment,
+            data=DpiaUpdate(
+                criteria=assessment.criteria,
+                threshold_note=assessment.threshold_note,
+                description=(
+                    "Kameras an Knotenpunkten liefern Livebilder in die Verkehrsmanagementzentrale;"
+                    " die Auflösung erlaubt keine Identifizierung, Bilder werden nicht gespeichert."
+                ),
+                purposes="Erkennen von Störungen und Steuerung der Lichtsignalanlagen",
+                necessity=(
+                    "Detektoren allein erkennen Unfälle und Rückstaus zu spät; Übersichtsbilder in"
+                    " geringer Auflösung sind das mildeste Mittel, Zoom ist technisch gesperrt."
+                ),
+                risks=[
+                    DpiaRisk(
+                        title="Identifizierung von Personen oder Kennzeichen",
+                        description="durch höhere Auflösung oder Zoom",
+                        likelihood=2,
+                        severity=3,
+                        measures="Auflösung fest begrenzt, Zoom gesperrt, Konfiguration geprüft",
+                        residual_likelihood=1,
+                        residual_severity=3,
+                    ),
+                    DpiaRisk(
+                        title="Unbefugte Aufzeichnung der Livebilder",
+                        likelihood=2,
+                        severity=2,
+                        measures="keine Speicherfunktion, Protokollierung der Zugriffe",
+                        residual_likelihood=1,
+                        residual_severity=2,
+                    ),
+                ],
+                measures="Technische Begrenzung der Auflösung, Rollenkonzept, Hinweisschilder",
+            ),
+            actor="verkehr",
+        )
+        dpia.give_opinion(
+            session,
+            dpia=assessment,
+            data=DpiaOpinion(opinion="Die Maßnahmen sind angemessen; keine Bedenken."),
+            actor="dsb",
+        )
+        dpia.sign_off(session, dpia=assessment, data=DpiaSignOff(), actor="verkehr")
+        made += 1
+    control_room = activities.get("Einsatzdokumentation der Leitstelle")
+    if control_room:
+        dpia.create_dpia(
+            session,
+            data=DpiaCreate(
+                activity_id=control_room,
+                criteria=["art35_3_b", "wp248_sensitive", "wp248_vulnerable"],
+                threshold_note="Gesundheitsdaten von Patientinnen und Patienten in großem Umfang",
+            ),
+            scope=None,
+            actor="dsb",
+        )
+        made += 1
+    return made
 
 
 def _incidents(

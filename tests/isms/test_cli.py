@@ -17,6 +17,7 @@ from isms.database import session_scope
 from isms.identity.models import Department, User
 from isms.migrations import alembic_config
 from isms.settings import Settings
+from privacy.models import Dpia
 from tests.conftest import SECRET
 
 ISMS = str(Path(sys.executable).parent / "isms")
@@ -47,9 +48,14 @@ def test_demo_is_idempotent_and_logs_in_with_the_given_password(
     first = run(settings, "demo", "--password", "Demo-Passwort-2026")
     assert first.returncode == 0, first.stderr
     assert "6 departments and 10 users created" in first.stdout
+    assert "10 processing activities, 3 incidents, 2 impact assessments created" in first.stdout
     second = run(settings, "demo", "--password", "Demo-Passwort-2026")
     assert second.returncode == 0
     assert "0 departments and 0 users created" in second.stdout
+    assert "0 processing activities, 0 incidents, 0 impact assessments" in second.stdout
+    with session_scope(engine, write=False) as session:
+        statuses = sorted(d.status.value for d in session.scalars(select(Dpia)))
+    assert statuses == ["entwurf", "freigegeben"]  # the cameras' signed off, one in the works
     assert _count(engine, User) == len(demo.USERS)
     assert _count(engine, Department) == len(demo.DEPARTMENTS)
     with session_scope(engine, write=False) as session:
