@@ -40,6 +40,7 @@ from isms.web.render import register_nav
 from isms.web.security_headers import SecurityHeadersMiddleware
 from isms.web.views import health_router, register_widget
 from isms.web.views import router as web_router
+from privacy import record_views as privacy_record_views
 from privacy import routes as privacy_routes
 from privacy import views as privacy_views
 from reports import jobs as report_jobs
@@ -84,6 +85,12 @@ def _register_ui() -> None:
     register_nav("nav.reviews", "/reviews", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.soa", "/soa", {Role.ISB, Role.DPO, Role.AUDITOR})
     register_nav("nav.incidents", "/incidents", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
+    register_nav(
+        "nav.processing",
+        "/processing-activities",
+        {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT},
+    )
+    register_nav("nav.dpias", "/dpias", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.reports", "/reports", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.evidence", "/evidence", {Role.ISB, Role.DPO, Role.AUDITOR, Role.DEPARTMENT})
     register_nav("nav.users", "/admin/users", {Role.ADMIN, Role.ISB, Role.AUDITOR})
@@ -184,6 +191,7 @@ def create_app(
         soa_views.router,
         evidence_views.router,
         risk_views.router,
+        privacy_record_views.router,  # before the incident pages: /incidents/new
         privacy_views.router,
         review_views.router,
         report_views.router,

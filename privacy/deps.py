@@ -28,3 +28,9 @@ UiIncidentReader = Annotated[
 DpoOnly = Annotated[User, Depends(require_roles(Role.DPO))]
 DpiaSigner = Annotated[User, Depends(require_roles(Role.DEPARTMENT))]
 UiPrivacyReader = UiIncidentReader
+UiPrivacyEditor = Annotated[User, Depends(require_roles(Role.DPO, Role.DEPARTMENT, ui=True))]
+UiIncidentReporter = Annotated[
+    User, Depends(require_roles(Role.ISB, Role.DPO, Role.DEPARTMENT, ui=True))
+]
+UiDpo = Annotated[User, Depends(require_roles(Role.DPO, ui=True))]
+UiDpiaSigner = Annotated[User, Depends(require_roles(Role.DEPARTMENT, ui=True))]

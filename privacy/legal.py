@@ -6,6 +6,8 @@ from __future__ import annotations
 import enum
 import re
 
+from isms.i18n import translate
+
 
 class LegalBasis(enum.StrEnum):
     """Art. 6(1) a-f: lawfulness of processing; Art. 9(2) a-j: exceptions for special
@@ -52,6 +54,12 @@ def art32_goal(practice: str | None, title: str) -> str:
     if practice in _TESTING:
         return "d"
     return "b"
+
+
+def basis_text(code: str, language: str) -> str:
+    """art6_1_c -> Art. 6 Abs. 1 lit. c DSGVO (or Art. 6(1)(c) GDPR)."""
+    article, paragraph, point = code.removeprefix("art").split("_")
+    return translate(language, "privacy.basis", article=article, paragraph=paragraph, point=point)
 
 
 def problems(legal_bases: list[str], special_categories: bool) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from isms.clock import local_text, utcnow
 from isms.database import SessionDep
 from isms.identity.deps import department_scope
-from isms.identity.models import User
+from isms.identity.models import Role, User
 from isms.pagination import PageParams
 from isms.web.render import render
 from privacy import clocks, incidents
@@ -87,6 +87,7 @@ def incident_list(
             "offset": offset,
             "limit": PAGE,
             "params": {"state": state or "", "breach": breach or "", "kritis": kritis or ""},
+            "can_report": user.role in (Role.ISB, Role.DPO, Role.DEPARTMENT),
         },
     )
 
@@ -107,6 +108,7 @@ def incident_page(
             "assets": assets[incident.id or 0],
             "activity_ids": activities[incident.id or 0],
             "clocks": [clock_row(c, now) for c in clocks.clocks(incident, now)],
+            "can_edit": user.role in (Role.ISB, Role.DPO, Role.DEPARTMENT),
             "times": {
                 name: local_text(getattr(incident, name))
                 for name in (

@@ -582,12 +582,6 @@ def build_soa(session: Session, scope: Scope, language: str = "de") -> Document:
     )
 
 
-def legal_basis(code: str, language: str) -> str:
-    """art6_1_c -> Art. 6 Abs. 1 lit. c DSGVO (or Art. 6(1)(c) GDPR)."""
-    article, paragraph, point = code.removeprefix("art").split("_")
-    return translate(language, "privacy.basis", article=article, paragraph=paragraph, point=point)
-
-
 def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document:
     """The record of processing activities (Art. 30(1) GDPR): an overview, then every entry of
     the scope with all its fields and the state of its measures (derived from the check, by
@@ -609,7 +603,7 @@ def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document
     yes, no = t("form.yes"), t("form.no")
 
     def bases(activity: ProcessingActivity) -> str:
-        return ", ".join(legal_basis(b, language) for b in activity.legal_bases)
+        return ", ".join(legal.basis_text(b, language) for b in activity.legal_bases)
 
     overview = Table(
         headers=tuple(

@@ -135,6 +135,19 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
         # incident of the drainage control system is the newest).
         incident = _first_link(page, "/incidents?state=alle", "table a[href^='/incidents/']")
         pages += ["/incidents?state=alle&breach=ja", incident]
+        if username != "auditor":
+            pages += ["/incidents/new", f"{incident}/edit"]
+    if "/processing-activities" in nav:
+        # The record, one entry with its measures (and the threshold form), the guided form;
+        # the impact assessments and one with its steps.
+        activity = _first_link(
+            page, "/processing-activities", "table a[href^='/processing-activities/']"
+        )
+        pages += ["/processing-activities?dpia_required=ja", activity]
+        if username in ("dpo", "entwaesserung"):
+            pages += ["/processing-activities/new", f"{activity}/edit"]
+        if username in ("isb", "dpo", "auditor"):
+            pages.append(_first_link(page, "/dpias", "table a[href^='/dpias/']"))
 
     problems: list[str] = []
     for href in pages:

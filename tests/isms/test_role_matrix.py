@@ -1217,6 +1217,10 @@ PAGES = {
     "/notifications": allow(200, *EVERYONE, anonymous=303),
     "/reports": allow(200, *ASSET_READERS, anonymous=303),
     "/incidents": allow(200, *ASSET_READERS, anonymous=303),
+    "/incidents/new": allow(200, Role.ISB, Role.DPO, Role.DEPARTMENT, anonymous=303),
+    "/processing-activities": allow(200, *ASSET_READERS, anonymous=303),
+    "/processing-activities/new": allow(200, Role.DPO, Role.DEPARTMENT, anonymous=303),
+    "/dpias": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 
