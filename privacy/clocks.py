@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from isms.clock import LOCAL
+
 EARLY_WARNING = timedelta(hours=24)
 NOTIFICATION = timedelta(hours=72)
 
@@ -60,10 +62,13 @@ class Clock:
 
 
 def add_month(moment: datetime) -> datetime:
-    """The same day and time a calendar month later (the last day where the month is shorter)."""
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    """The same day and time a calendar month later in the city's civil time (the last day
+    where the month is shorter), so that a daylight-saving change keeps the hour."""
+    local = moment.astimezone(LOCAL)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    later = local.replace(year=year, month=month, day=day)
+    return later.astimezone(moment.tzinfo) if moment.tzinfo else later
 
 
 def _state(due: datetime | None, done: datetime | None, now: datetime) -> ClockState:

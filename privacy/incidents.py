@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from isms.clock import utcnow
 from isms.database import flush_or_conflict, next_ref
-from isms.errors import Forbidden, InvalidInput, NotFound
+from isms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
 from privacy import clocks
@@ -405,6 +405,10 @@ def _hidden_links(
 
 
 def delete_incident(session: Session, *, incident: Incident) -> None:
+    """An incident entered by mistake may go; a personal-data breach stays documented
+    (Art. 33(5) GDPR: the documentation must let the authority verify compliance)."""
+    if incident.personal_data:
+        raise Conflict("error.incident_breach_kept", ref=incident.ref)
     session.delete(incident)
     session.flush()
 

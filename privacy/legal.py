@@ -40,16 +40,18 @@ ART9 = tuple(b.value for b in LegalBasis if b.value.startswith("art9"))
 ART32_GOALS = ("a", "b", "c", "d")
 _CRYPTO = re.compile(r"verschl|kryptogr|pseudonym|encrypt|crypto", re.IGNORECASE)
 _RESTORE = {"NOT", "REA"}  # Notfallplanung, Sicherheitsvorfallsbehandlung
+_RESTORE_TITLE = re.compile(r"datensicherung|wiederherstell|backup|restore|notfall", re.IGNORECASE)
 _TESTING = {"TEST"}  # Aenderungen und Tests
 
 
 def art32_goal(practice: str | None, title: str) -> str:
     """The Art. 32(1) goal a requirement serves: encryption by its title, restoring by the
-    emergency and incident practices, testing by the test practice, everything else (access,
-    configuration, architecture, staff, buildings, ...) the protection of the systems (b)."""
+    emergency and incident practices or a backup or restore title, testing by the test
+    practice, everything else (access, configuration, architecture, staff, buildings, ...) the
+    protection of the systems (b)."""
     if _CRYPTO.search(title):
         return "a"
-    if practice in _RESTORE:
+    if practice in _RESTORE or _RESTORE_TITLE.search(title):
         return "c"
     if practice in _TESTING:
         return "d"

@@ -19,7 +19,14 @@ from isms.errors import Conflict, InvalidInput, NotFound
 from isms.identity.service import check_version
 from isms.pagination import Page, PageParams, apply_sort
 from privacy import dpia, legal
-from privacy.models import ActivityStatus, Dpia, ProcessingActivity, ProcessingAsset
+from privacy.models import (
+    ActivityStatus,
+    Dpia,
+    Incident,
+    IncidentActivity,
+    ProcessingActivity,
+    ProcessingAsset,
+)
 from privacy.schemas import ActivityFields, ActivityUpdate
 from risk.analysis.service import check_department
 from risk.assets.models import Asset
@@ -247,6 +254,14 @@ def delete_activity(session: Session, *, activity: ProcessingActivity) -> None:
     assessment = session.scalars(select(Dpia).where(col(Dpia.activity_id) == activity.id)).first()
     if assessment is not None:  # the assessment documents the processing: it goes first
         raise Conflict("error.processing_activity_has_dpia", ref=assessment.ref)
+    concerned = session.scalars(
+        select(col(Incident.ref))
+        .join(IncidentActivity, col(IncidentActivity.incident_id) == col(Incident.id))
+        .where(col(IncidentActivity.activity_id) == activity.id)
+        .order_by(col(Incident.id))
+    ).all()
+    if concerned:  # an incident's record names it: end it instead (status "eingestellt")
+        raise Conflict("error.processing_activity_in_incidents", refs=", ".join(concerned))
     session.delete(activity)
     session.flush()
 

@@ -88,3 +88,8 @@ def test_a_month_later_keeps_the_day_or_takes_the_last_one() -> None:
     assert add_month(datetime(2026, 1, 31, 8, tzinfo=UTC)) == datetime(2026, 2, 28, 8, tzinfo=UTC)
     assert add_month(datetime(2028, 1, 31, tzinfo=UTC)) == datetime(2028, 2, 29, tzinfo=UTC)
     assert add_month(datetime(2026, 12, 15, tzinfo=UTC)) == datetime(2027, 1, 15, tzinfo=UTC)
+    # a month in the city's civil time: 11:00 in winter is 11:00 in summer, an hour less in UTC
+    assert add_month(datetime(2026, 3, 15, 10, tzinfo=UTC)) == datetime(2026, 4, 15, 9, tzinfo=UTC)
+    assert add_month(datetime(2026, 10, 15, 9, tzinfo=UTC)) == datetime(
+        2026, 11, 15, 10, tzinfo=UTC
+    )

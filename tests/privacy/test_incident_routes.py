@@ -264,3 +264,35 @@ def test_departments_see_and_link_only_their_own_objects(
         "ALARM-1",
         "VR-1",
     ]
+
+
+def test_breach_documentation_and_the_records_it_names_are_kept(
+    client: TestClient, org: Org, dpo: dict[str, str]
+) -> None:
+    register = client.post(
+        "/api/v1/processing-activities", headers=dpo, json=activity(org.vt.id)
+    ).json()
+    breach = client.post(
+        "/api/v1/incidents",
+        headers=dpo,
+        json=incident(
+            org.vt.id, personal_data=True, risk_to_rights="risiko", activity_ids=[register["id"]]
+        ),
+    ).json()
+    gone = client.delete(f"/api/v1/incidents/{breach['id']}", headers=org.isb)
+    assert gone.status_code == 409 and breach["ref"] in gone.json()["detail"]
+    named = client.delete(f"/api/v1/processing-activities/{register['id']}", headers=dpo)
+    assert named.status_code == 409 and breach["ref"] in named.json()["detail"]
+    assert client.get(f"/api/v1/incidents/{breach['id']}", headers=dpo).json()["activity_ids"] == [
+        register["id"]
+    ]
+    mistake = client.post("/api/v1/incidents", headers=dpo, json=incident(org.vt.id)).json()
+    assert client.delete(f"/api/v1/incidents/{mistake['id']}", headers=dpo).status_code == 204
+
+
+def test_backup_and_restore_requirements_serve_restoring_availability() -> None:
+    from privacy.legal import art32_goal
+
+    assert art32_goal("OPS", "Datensicherung regelmäßig durchführen") == "c"
+    assert art32_goal("CON", "Verschlüsselung der Datenträger") == "a"
+    assert art32_goal("ORP", "Regelungen für Mitarbeitende") == "b"
