@@ -570,7 +570,19 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a reference document as PDF (A.1-A.6, SoA)")
     report.add_argument(
         "document",
-        choices=["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "dpia"],
+        choices=[
+            "a1",
+            "a2",
+            "a3",
+            "a4",
+            "a5",
+            "a6",
+            "soa",
+            "management",
+            "ropa",
+            "dpia",
+            "breaches",
+        ],
     )
     report.add_argument("--out", required=True, metavar="FILE.pdf")
     scope_options(report)

@@ -27,7 +27,7 @@ from privacy import dpia as privacy_dpia
 from privacy import incidents as privacy_incidents
 from privacy import legal
 from privacy import service as privacy_service
-from privacy.models import Dpia, Incident, ProcessingActivity, ProcessingAsset
+from privacy.models import Dpia, Incident, IncidentAsset, ProcessingActivity, ProcessingAsset
 from reports.document import Bars, Document, Heat, Meta, Section, Table
 from reviews import service as review_service
 from risk.analysis import measures
@@ -582,12 +582,22 @@ def build_soa(session: Session, scope: Scope, language: str = "de") -> Document:
     )
 
 
-def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document:
+def build_ropa(
+    session: Session,
+    scope: Scope,
+    language: str = "de",
+    *,
+    activity_ids: tuple[int, ...] = (),
+    department_scope: set[int] | None = None,
+) -> Document:
     """The record of processing activities (Art. 30(1) GDPR): an overview, then every entry of
-    the scope with all its fields and the state of its measures (derived from the check, by
-    the goals of Art. 32(1))."""
+    the scope (or the entries asked for) with all its fields and the state of its measures
+    (derived from the check, by the goals of Art. 32(1)); a department user sees the objects
+    and measures of their own departments."""
     t = _translator(language)
     query = select(ProcessingActivity).order_by(col(ProcessingActivity.id))
+    if activity_ids:
+        query = query.where(col(ProcessingActivity.id).in_(activity_ids))
     if scope.department_id is not None:
         query = query.where(col(ProcessingActivity.department_id) == scope.department_id)
     if scope.asset_ids or scope.kritis:
@@ -599,7 +609,7 @@ def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document
     if not activities:
         raise InvalidInput("error.report_no_activities", field="scope")
     departments = {d.id: d.name for d in session.scalars(select(Department))}
-    objects = privacy_service.assets_of(session, [a.id or 0 for a in activities])
+    objects = privacy_service.assets_of(session, [a.id or 0 for a in activities], department_scope)
     yes, no = t("form.yes"), t("form.no")
 
     def bases(activity: ProcessingActivity) -> str:
@@ -661,7 +671,7 @@ def build_ropa(session: Session, scope: Scope, language: str = "de") -> Document
             ("tom_note", activity.tom_note or "–"),
             ("dpia", (yes + f": {activity.dpia_reason}") if activity.dpia_required else no),
         )
-        toms = privacy_service.toms(session, activity)
+        toms = privacy_service.toms(session, activity, department_scope)
         entries.append(
             Section(
                 title=f"{activity.ref} {activity.name}",
@@ -703,6 +713,74 @@ def build_breach_notification(
 ) -> Document:
     """A draft of the notification to the supervisory authority (Art. 33 GDPR) with every item
     of Art. 33(3), the times the deadline runs from, and the processing activities concerned."""
+    t = _translator(language)
+    return Document(
+        meta=Meta(
+            title=t("report.breach.title"),
+            subtitle=f"{incident.ref} {incident.title}",
+            organisation=ORGANISATION,
+            scope=t("report.breach.scope"),
+            version=t("report.breach.draft"),
+            created=date.today(),
+            language=language,
+            labels=meta(session, Scope(), language, title_key="report.breach").labels,
+        ),
+        sections=(_breach_section(session, incident, language, scope, t("report.breach.section")),),
+    )
+
+
+def build_breaches(session: Session, scope: Scope, language: str = "de") -> Document:
+    """Every personal-data breach of the scope with the items of Art. 33(3), its deadlines and
+    what was notified: the documentation of Art. 33(5), also of breaches not notified."""
+    t = _translator(language)
+    query = select(Incident).where(col(Incident.personal_data)).order_by(col(Incident.id))
+    if scope.department_id is not None:
+        query = query.where(col(Incident.department_id) == scope.department_id)
+    if scope.asset_ids or scope.kritis:
+        touched = select(col(IncidentAsset.incident_id)).where(
+            col(IncidentAsset.asset_id).in_(asset_ids(scope))
+        )
+        query = query.where(col(Incident.id).in_(touched))
+    breaches = list(session.scalars(query))
+    if not breaches:
+        raise InvalidInput("error.report_no_breaches", field="scope")
+    now = utcnow()
+    overview = Table(
+        headers=tuple(t(f"report.breaches.{k}") for k in ("ref", "title_column", "aware", "art33")),
+        rows=tuple(
+            (
+                b.ref,
+                b.title,
+                local_text(b.aware_at),
+                next(
+                    (
+                        t(f"clock.state.{c.state.value}")
+                        for c in privacy_clocks.clocks(b, now)
+                        if c.deadline == privacy_clocks.Deadline.ART33
+                    ),
+                    "–",
+                ),
+            )
+            for b in breaches
+        ),
+        widths=(0.8, 3, 1.3, 1.2),
+    )
+    return Document(
+        meta=meta(session, scope, language, title_key="report.breaches"),
+        sections=(
+            Section(
+                title=t("report.ropa.overview"),
+                text=(t("report.breaches.intro", count=len(breaches)),),
+                tables=(overview,),
+            ),
+            *(_breach_section(session, b, language, None, f"{b.ref} {b.title}") for b in breaches),
+        ),
+    )
+
+
+def _breach_section(
+    session: Session, incident: Incident, language: str, scope: set[int] | None, title: str
+) -> Section:
     t = _translator(language)
     now = utcnow()
     _, linked = privacy_incidents.links(session, [incident.id or 0], scope)
@@ -746,31 +824,17 @@ def build_breach_notification(
         ("activities", ", ".join(f"{a.ref} {a.name}" for a in activities) or "–"),
     )
     gaps = [t(f"report.breach.{k}") for k, v in rows if missing in v]
-    return Document(
-        meta=Meta(
-            title=t("report.breach.title"),
-            subtitle=f"{incident.ref} {incident.title}",
-            organisation=ORGANISATION,
-            scope=t("report.breach.scope"),
-            version=t("report.breach.draft"),
-            created=date.today(),
-            language=language,
-            labels=meta(session, Scope(), language, title_key="report.breach").labels,
+    return Section(
+        title=title,
+        text=(
+            t("report.breach.intro"),
+            *((t("report.breach.gaps", items=", ".join(gaps)),) if gaps else ()),
         ),
-        sections=(
-            Section(
-                title=t("report.breach.section"),
-                text=(
-                    t("report.breach.intro"),
-                    *((t("report.breach.gaps", items=", ".join(gaps)),) if gaps else ()),
-                ),
-                tables=(
-                    Table(
-                        headers=(t("report.ropa.field"), t("report.ropa.value")),
-                        rows=tuple((t(f"report.breach.{k}"), v) for k, v in rows),
-                        widths=(1.3, 4),
-                    ),
-                ),
+        tables=(
+            Table(
+                headers=(t("report.ropa.field"), t("report.ropa.value")),
+                rows=tuple((t(f"report.breach.{k}"), v) for k, v in rows),
+                widths=(1.3, 4),
             ),
         ),
     )
@@ -984,6 +1048,7 @@ def documents() -> dict[str, Any]:
         "soa": build_soa,
         "ropa": build_ropa,
         "dpia": build_dpias,
+        "breaches": build_breaches,
         "management": build_management,
     }
 

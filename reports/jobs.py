@@ -29,7 +29,20 @@ from reports import context, pack, pdf
 from reports.models import JobState, ReportJob
 
 log = logging.getLogger("isms.reports")
-DOCUMENTS = ("a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "dpia", "pack")
+DOCUMENTS = (
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "soa",
+    "management",
+    "ropa",
+    "dpia",
+    "breaches",
+    "pack",
+)
 FOLDER = "reports"
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
 

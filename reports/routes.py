@@ -15,13 +15,16 @@ from isms.errors import InvalidInput, NotFound
 from isms.identity.deps import department_scope
 from isms.identity.models import User
 from privacy import dpia, incidents
+from privacy import service as privacy_service
 from privacy.deps import IncidentReader, PrivacyReader
 from reports import context, jobs, pdf, signing
 from reports.deps import ReportUser
 from reports.models import JobState, ReportJob
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
-Document = Literal["a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "dpia", "pack"]
+Document = Literal[
+    "a1", "a2", "a3", "a4", "a5", "a6", "soa", "management", "ropa", "dpia", "breaches", "pack"
+]
 
 
 class JobCreate(BaseModel):
@@ -121,6 +124,36 @@ def breach_draft(session: SessionDep, user: User, incident_id: int, language: st
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def activity_report(session: SessionDep, user: User, activity_id: int, language: str) -> Response:
+    """One entry of the record of processing as PDF (a department sees its own objects)."""
+    scope = department_scope(user)
+    found = privacy_service.get_activity(session, activity_id=activity_id, scope=scope)
+    buffer = io.BytesIO()
+    document = context.build_ropa(
+        session, context.Scope(), language, activity_ids=(found.id or 0,), department_scope=scope
+    )
+    pdf.render(document, buffer, wide=True)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.ref}.pdf"'},
+    )
+
+
+@router.get(
+    "/processing-activities/{activity_id}/report",
+    summary="One entry of the record of processing (Art. 30 GDPR) as PDF",
+    response_class=Response,
+)
+def get_activity_report(
+    session: SessionDep,
+    user: PrivacyReader,
+    activity_id: int,
+    language: Literal["de", "en"] = "de",
+) -> Response:
+    return activity_report(session, user, activity_id, language)
 
 
 def dpia_report(session: SessionDep, user: User, dpia_id: int, language: str) -> Response:

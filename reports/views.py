@@ -162,3 +162,12 @@ def dpia_report(
     """The impact assessment as PDF, linked from its page."""
     language = "en" if request_language(request) == "en" else "de"
     return routes.dpia_report(session, user, dpia_id, language)
+
+
+@incident_router.get("/processing-activities/{activity_id}/vvt.pdf")
+def activity_report(
+    request: Request, session: SessionDep, user: UiIncidentReader, activity_id: int
+) -> Response:
+    """One entry of the record of processing as PDF, linked from its page."""
+    language = "en" if request_language(request) == "en" else "de"
+    return routes.activity_report(session, user, activity_id, language)

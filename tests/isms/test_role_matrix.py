@@ -1022,6 +1022,12 @@ CASES = [
     ),
     Case(
         "GET",
+        "/api/v1/processing-activities/{activity_id}/report",
+        allow(200, *ASSET_READERS),
+        lambda w: f"/api/v1/processing-activities/{w.activity()}/report",
+    ),
+    Case(
+        "GET",
         "/api/v1/processing-activities/{activity_id}/toms",
         allow(200, *ASSET_READERS),
         lambda w: f"/api/v1/processing-activities/{w.activity()}/toms",

@@ -81,3 +81,65 @@ def test_the_record_as_pdf_whole_and_per_department(
         assert {"reports/ropa.pdf", "data/ropa.csv", "data/ropa.json"} <= set(archive.namelist())
         assert "Melderegister" in archive.read("data/ropa.csv").decode("utf-8-sig")
         assert "VVT-0002" not in archive.read("data/ropa.json").decode()
+
+
+def test_one_entry_as_pdf_and_the_breaches_documented_in_the_pack(
+    client: TestClient,
+    org: Org,
+    dpo: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    from tests.privacy.test_incident_routes import incident
+
+    create_asset(client, org, "VRZ-1", "Anwendungen", org.vt)
+    server = create_asset(client, org, "MELDE-1", "IT-Systeme", org.vt)
+    first = client.post(
+        "/api/v1/processing-activities",
+        headers=dpo,
+        json=activity(org.vt.id, asset_ids=[server["id"]]),
+    ).json()
+    client.post(
+        "/api/v1/processing-activities", headers=dpo, json=activity(org.vt.id, name="Zweites")
+    )
+    one = client.get(f"/api/v1/processing-activities/{first['id']}/report", headers=org.verkehr)
+    assert one.status_code == 200 and one.headers["content-type"] == "application/pdf"
+    (tmp_path / "one.pdf").write_bytes(one.content)
+    text = text_of(tmp_path / "one.pdf")
+    assert "VVT-0001" in text and "MELDE-1" in text and "Zweites" not in text
+    hidden = client.get(
+        f"/api/v1/processing-activities/{first['id']}/report", headers=org.feuerwehr
+    )
+    assert hidden.status_code == 404
+    breach = client.post(
+        "/api/v1/incidents",
+        headers=dpo,
+        json=incident(
+            org.vt.id,
+            personal_data=True,
+            risk_to_rights="kein_risiko",
+            authority_reason="Daten waren verschlüsselt; kein Risiko für die Betroffenen",
+        ),
+    )
+    assert breach.status_code == 201, breach.text
+    client.post("/api/v1/incidents", headers=dpo, json=incident(org.vt.id, title="Stromausfall"))
+    with session_scope(engine, write=False) as session:
+        with pytest.raises(InvalidInput):
+            context.build_breaches(session, context.Scope(department_id=org.fw.id), "de")
+        result = pack.build_pack(
+            session,
+            data_dir=settings.data_dir,
+            out=tmp_path / "pack.zip",
+            scope=context.Scope(department_id=org.vt.id),
+            period=pack.Period(date.today(), date.today()),
+        )
+    with zipfile.ZipFile(result.path) as archive:
+        assert "reports/breaches.pdf" in archive.namelist()
+        (tmp_path / "breaches.pdf").write_bytes(archive.read("reports/breaches.pdf"))
+        documented = archive.read("data/breaches.csv").decode("utf-8-sig")
+    text = " ".join(text_of(tmp_path / "breaches.pdf").split())
+    assert "Dokumentation der Verletzungen" in text and "SV-0001" in text
+    assert all(embedded == "yes" for _, embedded in fonts_of(tmp_path / "breaches.pdf"))
+    assert "Daten waren verschlüsselt" in documented  # documented although not notified
+    assert "Stromausfall" not in documented  # not a personal-data breach

@@ -79,8 +79,11 @@ def fonts_of(path: Path) -> list[tuple[str, str]]:
     return [(line.split()[0], line.split()[-5]) for line in lines if line.strip()]
 
 
-# soa: in the catalogued tests; ropa: in tests/privacy (both need more than this domain)
-@pytest.mark.parametrize("name", sorted(set(context.documents()) - {"soa", "ropa"}))
+# soa: in the catalogued tests; ropa, dpia, breaches: in tests/privacy (they need more than
+# this domain)
+@pytest.mark.parametrize(
+    "name", sorted(set(context.documents()) - {"soa", "ropa", "dpia", "breaches"})
+)
 def test_every_document_embeds_all_its_fonts(
     engine: Engine, domain: dict, tmp_path: Path, name: str
 ) -> None:

@@ -154,11 +154,21 @@ def test_the_pack_carries_the_evidence_behind_the_check(
         assert {"reports/a4.pdf", "reports/soa.pdf", "data/a4.csv", "data/soa.json"} <= set(names)
         assert manifest["audit"] == "all events"
         # No processing activities here: the record is left out, and the manifest says why.
-        assert manifest["omitted"] == [
+        assert manifest["omitted"] == [  # no GDPR records in this domain: named, not silent
             {
                 "document": "ropa",
                 "reason": "Im gewählten Umfang gibt es keine Verarbeitungstätigkeiten.",
-            }
+            },
+            {
+                "document": "dpia",
+                "reason": "Im gewählten Umfang gibt es keine erforderliche "
+                "Datenschutz-Folgenabschätzung.",
+            },
+            {
+                "document": "breaches",
+                "reason": "Im gewählten Umfang gibt es keine Verletzung des Schutzes "
+                "personenbezogener Daten.",
+            },
         ]
         a4_csv = archive.read("data/a4.csv").decode("utf-8-sig")
         assert "Gehärtet nach Betriebshandbuch" in a4_csv
