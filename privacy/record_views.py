@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlmodel import Session, col
 from starlette.responses import Response
 
 from isms.database import SessionDep
+from isms.errors import NotFound
 from isms.identity.deps import department_scope
 from isms.identity.models import Department, Role, User
 from isms.identity.service import all_departments
@@ -40,6 +41,8 @@ from privacy.models import ActivityStatus, DpiaStatus, IncidentStatus, RiskToRig
 from privacy.schemas import (
     ActivityCreate,
     ActivityUpdate,
+    CriterionCreate,
+    CriterionUpdate,
     DpiaCreate,
     DpiaOpinion,
     DpiaSignOff,
@@ -315,6 +318,79 @@ def dpia_list(
             "params": {"status": status or "", "due": due or ""},
         },
     )
+
+
+@router.get("/dpias/criteria")
+def criteria_page(request: Request, session: SessionDep, user: UiPrivacyReader) -> Response:
+    return _criteria(request, session, user)
+
+
+def _criteria(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    errors: FormErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "privacy/criteria.html",
+        {
+            "criteria": dpia.criteria(session, "en" if request_is_english(request) else "de"),
+            "can_edit": user.role is Role.DPO,
+            "errors": errors or FormErrors(),
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/dpias/criteria")
+def criteria_add(
+    request: Request,
+    session: SessionDep,
+    user: UiDpo,
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """The DPO adds a criterion (e.g. from the supervisory authorities' list, Art. 35(4))."""
+    errors = FormErrors()
+    data = {
+        "code": forms.text(form, "code"),
+        "title": forms.text(form, "title"),
+        "description": forms.text(form, "description"),
+        "kind": forms.text(form, "kind"),
+    }
+    payload: Any = validate(CriterionCreate, data, errors)
+    saved = payload and attempt(
+        session, errors, lambda: dpia.add_criterion(session, data=payload, actor=user.username)
+    )
+    if not saved:
+        return _criteria(request, session, user, errors=errors, values=form, status_code=400)
+    return RedirectResponse("/dpias/criteria?saved=1", status_code=303)
+
+
+@router.post("/dpias/criteria/{code}")
+def criteria_switch(
+    request: Request,
+    session: SessionDep,
+    user: UiDpo,
+    code: Annotated[str, Path(max_length=40)],
+    form: Annotated[FormData, Depends(read_form)],
+) -> Response:
+    """Switch a criterion the DPO added off (no longer offered) or on again."""
+    found = next((c for c in dpia.criteria(session) if c.code == code and not c.builtin), None)
+    if found is None:
+        raise NotFound("error.dpia_criterion_not_found", code=code)
+    data = CriterionUpdate(
+        title=found.title,
+        description=found.description,
+        kind=found.kind,
+        active=forms.text(form, "active") == "ja",
+    )
+    dpia.update_criterion(session, code=code, data=data)
+    return RedirectResponse("/dpias/criteria?saved=1", status_code=303)
 
 
 @router.post("/dpias/new")

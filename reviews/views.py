@@ -218,8 +218,8 @@ def _object_link(subject: Subject, object_id: int) -> str:
         Subject.ACCEPTANCE: f"/risks/{object_id}",
         Subject.CHECK_GAP: f"/check/{object_id}",
         Subject.EVIDENCE: f"/evidence/{object_id}",
-        Subject.PROCESSING: f"/api/v1/processing-activities/{object_id}",
-        Subject.DPIA: f"/api/v1/dpias/{object_id}",
+        Subject.PROCESSING: f"/processing-activities/{object_id}",
+        Subject.DPIA: f"/dpias/{object_id}",
     }[subject]
 
 

@@ -148,6 +148,7 @@ def _tour(page: Any, username: str, check_axe: CheckAxe) -> list[str]:
             pages += ["/processing-activities/new", f"{activity}/edit"]
         if username in ("isb", "dpo", "auditor"):
             pages.append(_first_link(page, "/dpias", "table a[href^='/dpias/']"))
+        pages.append("/dpias/criteria")
 
     problems: list[str] = []
     for href in pages:

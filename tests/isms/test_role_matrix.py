@@ -1227,6 +1227,7 @@ PAGES = {
     "/processing-activities": allow(200, *ASSET_READERS, anonymous=303),
     "/processing-activities/new": allow(200, Role.DPO, Role.DEPARTMENT, anonymous=303),
     "/dpias": allow(200, *ASSET_READERS, anonymous=303),
+    "/dpias/criteria": allow(200, *ASSET_READERS, anonymous=303),
 }
 
 

@@ -218,3 +218,43 @@ def test_a_department_reports_an_incident_through_the_form(
     assert "Frühwarnung" in page and "Vorfall bearbeiten" in page
     edit = ui.get(saved.headers["location"].split("?")[0] + "/edit").text
     assert local(now - timedelta(hours=1)) in edit  # shown in the city's time
+
+
+def test_the_dpo_keeps_the_threshold_criteria_on_a_page(
+    client: TestClient, org: Org, engine: Engine, login_ui
+) -> None:
+    make_user(engine, role=Role.DPO, username="dsb", departments=[])
+    ui = login_ui("dsb")
+    token = _form(ui, "/dpias/criteria")
+    assert "art35_3_a" in ui.get("/dpias/criteria").text
+    bad = ui.post(
+        "/dpias/criteria", data={"csrf_token": token, "code": "Große Liste", "kind": "muss"}
+    )
+    assert (
+        bad.status_code == 400
+        and 'href="#field-code"' in bad.text
+        and 'href="#field-title"' in bad.text
+    )
+    added = ui.post(
+        "/dpias/criteria",
+        data={
+            "csrf_token": token,
+            "code": "dsk_muss_07",
+            "title": "Videoüberwachung",
+            "kind": "muss",
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    twice = ui.post(
+        "/dpias/criteria",
+        data={"csrf_token": token, "code": "dsk_muss_07", "title": "Noch einmal", "kind": "muss"},
+    )
+    assert twice.status_code == 400 and "dsk_muss_07" in twice.text
+    off = ui.post("/dpias/criteria/dsk_muss_07", data={"csrf_token": token}, follow_redirects=False)
+    assert off.status_code == 303 and "abgeschaltet" in ui.get("/dpias/criteria").text
+    builtin = ui.post("/dpias/criteria/art35_3_a", data={"csrf_token": token})
+    assert builtin.status_code == 404
+    # departments read the list, without the forms
+    department = login_ui("verkehr").get("/dpias/criteria").text
+    assert "dsk_muss_07" in department and 'action="/dpias/criteria"' not in department
