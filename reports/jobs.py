@@ -43,6 +43,7 @@ DOCUMENTS = (
     "breaches",
     "pack",
 )
+RECORDS = ("ropa", "dpia", "breaches")  # the GDPR documents
 FOLDER = "reports"
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
 
@@ -77,7 +78,10 @@ def submit(
             )
     pack.Period(period_start, period_end).check()
     wanted = context.Scope(department_id=department_id, asset_ids=tuple(asset_ids), kritis=kritis)
-    assets = context.scoped_assets(session, wanted)  # empty or unknown: a clear 400 now
+    if document in RECORDS and not asset_ids and not kritis:
+        assets = []  # the GDPR records of a department need no objects (its builder says so)
+    else:
+        assets = context.scoped_assets(session, wanted)  # empty or unknown: a clear 400 now
     if scope is not None and any(a.department_id not in scope for a in assets):
         raise InvalidInput("error.asset_unknown", field="asset_ids", ids="")
     job = ReportJob(

@@ -143,3 +143,22 @@ def test_one_entry_as_pdf_and_the_breaches_documented_in_the_pack(
     assert all(embedded == "yes" for _, embedded in fonts_of(tmp_path / "breaches.pdf"))
     assert "Daten waren verschlüsselt" in documented  # documented although not notified
     assert "Stromausfall" not in documented  # not a personal-data breach
+
+
+def test_a_department_without_objects_gets_its_record_as_a_job(
+    client: TestClient, org: Org, dpo: dict[str, str]
+) -> None:
+    from tests.reports.test_jobs import wait
+
+    client.post(
+        "/api/v1/processing-activities",
+        headers=dpo,
+        json=activity(org.fw.id, name="Einsatzdokumentation"),
+    )
+    started = client.post("/api/v1/report-jobs", headers=org.feuerwehr, json={"document": "ropa"})
+    assert started.status_code == 202, started.text
+    job = wait(client, org.feuerwehr, started.json()["id"])
+    assert job["state"] == "fertig", job
+    none = client.post("/api/v1/report-jobs", headers=org.verkehr, json={"document": "dpia"})
+    assert none.status_code == 202
+    assert wait(client, org.verkehr, none.json()["id"])["state"] == "fehlgeschlagen"
