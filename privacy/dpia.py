@@ -30,6 +30,7 @@ from privacy.schemas import (
 )
 
 REVIEW_EVERY = timedelta(days=365)
+REVIEW_AT_MOST = timedelta(days=3 * 365)  # a later review is no review
 SKEW = timedelta(minutes=5)
 # What the assessment must hold before the DPO gives an opinion and the controller signs off
 ASSESSMENT = ("description", "purposes", "necessity", "risks", "measures")
@@ -318,6 +319,10 @@ def give_opinion(session: Session, *, dpia: Dpia, data: DpiaOpinion, actor: str)
     """The DPO's advice on the assessment (Art. 35(2)), once it is complete."""
     check_version(dpia.version, data.version)
     _complete(dpia, sign_off=False)
+    if data.opinion != dpia.dpo_opinion and dpia.signed_off_at is not None:
+        # the sign-off rested on the earlier opinion: the controller decides again
+        dpia.signed_off_by, dpia.signed_off_at = "", None
+        dpia.status = DpiaStatus.DRAFT
     dpia.dpo_opinion = data.opinion
     dpia.dpo_opinion_by = actor
     dpia.dpo_opinion_at = utcnow()
@@ -337,6 +342,8 @@ def sign_off(
     today = today or date.today()
     if data.review_on is not None and data.review_on <= today:
         raise InvalidInput("error.dpia_review_past", field="review_on")
+    if data.review_on is not None and data.review_on > today + REVIEW_AT_MOST:
+        raise InvalidInput("error.dpia_review_far", field="review_on")
     dpia.signed_off_by = actor
     dpia.signed_off_at = utcnow()
     dpia.review_on = data.review_on or today + REVIEW_EVERY
@@ -349,10 +356,12 @@ def sign_off(
 
 
 def activity_changed(session: Session, activity: ProcessingActivity, actor: str) -> None:
-    """The processing changed: a signed-off assessment of it is due for review (Art. 35(11))."""
+    """The processing changed: a signed-off assessment of it is due for review (Art. 35(11));
+    the DPO's opinion was on the processing as it was, so the sign-off needs a new one."""
     dpia = session.scalars(select(Dpia).where(col(Dpia.activity_id) == activity.id)).first()
     if dpia is not None and dpia.status == DpiaStatus.APPROVED:
         dpia.status = DpiaStatus.REVIEW
+        dpia.dpo_opinion, dpia.dpo_opinion_by, dpia.dpo_opinion_at = "", "", None
         dpia.review_reason = translate(
             "de",
             "dpia.review.changed",
@@ -365,5 +374,9 @@ def activity_changed(session: Session, activity: ProcessingActivity, actor: str)
 
 
 def delete_dpia(session: Session, *, dpia: Dpia) -> None:
+    """A draft or a check that found no DPIA needed may go; a signed-off assessment is the
+    controller's documentation (Art. 35, 5(2)) and stays."""
+    if dpia.signed_off_at is not None or dpia.status in (DpiaStatus.APPROVED, DpiaStatus.REVIEW):
+        raise Conflict("error.dpia_kept", ref=dpia.ref)
     session.delete(dpia)
     session.flush()

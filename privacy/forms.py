@@ -57,13 +57,17 @@ def row_count(form: FormData, prefix: str) -> int:
     return count + (1 if text(form, "add") == prefix and count < MAX_ROWS else 0)
 
 
+# Fields whose select has no empty choice: they never make a row count as filled in
+PRESET = {"kind"}
+
+
 def rows(form: FormData, prefix: str) -> list[dict[str, str]]:
     """The filled rows of a group (rows left empty are dropped)."""
     _, names = ROWS[prefix]
     found = []
     for number in range(row_count(form, prefix)):
         row = {name: text(form, f"{prefix}_{name}_{number}") for name in names}
-        if any(row.values()):
+        if any(v for k, v in row.items() if k not in PRESET):
             found.append(row)
     return found
 
@@ -151,11 +155,16 @@ def activity_values(activity: Any, short_ids: list[str]) -> dict[str, Any]:
     return values
 
 
-def local_time(form: FormData, name: str, errors: FormErrors) -> str | None:
-    """A time entered in the city's time (datetime-local) as an aware ISO time; empty: None."""
+def local_time(
+    form: FormData, name: str, errors: FormErrors, stored: datetime | None = None
+) -> str | None:
+    """A time entered in the city's time (datetime-local) as an aware ISO time; empty: None.
+    The field shows minutes: left as shown, the stored time keeps its seconds."""
     value = text(form, name)
     if not value:
         return None
+    if stored is not None and value == time_value(stored):
+        return stored.isoformat()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -199,12 +208,19 @@ INCIDENT_TEXTS = (
 
 
 def incident_data(
-    form: FormData, errors: FormErrors, asset_ids: list[int], activity_ids: list[int]
+    form: FormData,
+    errors: FormErrors,
+    asset_ids: list[int],
+    activity_ids: list[int],
+    incident: Any = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {name: text(form, name) for name in INCIDENT_TEXTS}
     data = {k: v for k, v in data.items() if v or k not in ("severity", "status", "risk_to_rights")}
     data.update(
-        {name: local_time(form, name, errors) for name in INCIDENT_TIMES},
+        {
+            name: local_time(form, name, errors, getattr(incident, name, None))
+            for name in INCIDENT_TIMES
+        },
         department_id=int_value(form.get("department_id")) or 0,
         personal_data=flag(form, "personal_data"),
         kritis=flag(form, "kritis"),
@@ -238,7 +254,7 @@ def incident_values(incident: Any, short_ids: list[str], activity_ids: list[int]
     return values
 
 
-def dpia_data(form: FormData, errors: FormErrors) -> dict[str, Any]:
+def dpia_data(form: FormData, errors: FormErrors, dpia: Any = None) -> dict[str, Any]:
     return {
         "criteria": list_value(form, "criteria"),
         "threshold_note": text(form, "threshold_note"),
@@ -253,7 +269,9 @@ def dpia_data(form: FormData, errors: FormErrors) -> dict[str, Any]:
             for r in rows(form, "risk")
         ],
         "measures": text(form, "measures"),
-        "authority_consulted_at": local_time(form, "authority_consulted_at", errors),
+        "authority_consulted_at": local_time(
+            form, "authority_consulted_at", errors, getattr(dpia, "authority_consulted_at", None)
+        ),
         "version": int_value(form.get("version")),
     }
 

@@ -5,6 +5,8 @@ services, so a page and the API refuse the same input with the same message."""
 
 from __future__ import annotations
 
+import enum
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -493,7 +495,7 @@ def dpia_update(
     if forms.text(form, "add"):
         return _dpia_page(request, session, user, dpia_id, values=form)
     errors = FormErrors()
-    payload = validate(DpiaUpdate, forms.dpia_data(form, errors), errors)
+    payload = validate(DpiaUpdate, forms.dpia_data(form, errors, found), errors)
     saved = (
         payload
         and not errors
@@ -619,8 +621,20 @@ def _save_incident(
     errors = FormErrors()
     activity_ids = [i for i in map(int_value, list_value(form, "activity_ids")) if i]
     data = forms.incident_data(
-        form, errors, forms.asset_ids(session, form, errors, scope), activity_ids
+        form, errors, forms.asset_ids(session, form, errors, scope), activity_ids, incident
     )
+    if user.role is Role.DEPARTMENT:
+        # the assessment and notifications are not on a department's form: they stay as they
+        # are (the API refuses a department's change of them with 403)
+        for name in incidents.ASSESSMENT:
+            current = getattr(incident, name) if incident is not None else None
+            if isinstance(current, enum.Enum):
+                current = current.value
+            if current is None and name == "risk_to_rights":
+                current = RiskToRights.UNASSESSED.value
+            data[name] = current.isoformat() if isinstance(current, datetime) else current
+            if data[name] is None and name.endswith("reason"):
+                data[name] = ""
     model = IncidentUpdate if incident is not None else IncidentCreate
     if incident is None:
         data.pop("version")

@@ -595,6 +595,7 @@ def build_ropa(
     (derived from the check, by the goals of Art. 32(1)); a department user sees the objects
     and measures of their own departments."""
     t = _translator(language)
+    department_scope = _linked_scope(scope, department_scope)
     query = select(ProcessingActivity).order_by(col(ProcessingActivity.id))
     if activity_ids:
         query = query.where(col(ProcessingActivity.id).in_(activity_ids))
@@ -708,6 +709,14 @@ def build_ropa(
     )
 
 
+def _linked_scope(scope: Scope, department_scope: set[int] | None) -> set[int] | None:
+    """Whose linked objects and records a GDPR document names: a department's document (also
+    built by a job or for a pack) only its own, like its pages."""
+    if department_scope is not None:
+        return department_scope
+    return {scope.department_id} if scope.department_id is not None else None
+
+
 def build_breach_notification(
     session: Session, incident: Incident, language: str = "de", scope: set[int] | None = None
 ) -> Document:
@@ -729,10 +738,17 @@ def build_breach_notification(
     )
 
 
-def build_breaches(session: Session, scope: Scope, language: str = "de") -> Document:
+def build_breaches(
+    session: Session,
+    scope: Scope,
+    language: str = "de",
+    *,
+    department_scope: set[int] | None = None,
+) -> Document:
     """Every personal-data breach of the scope with the items of Art. 33(3), its deadlines and
     what was notified: the documentation of Art. 33(5), also of breaches not notified."""
     t = _translator(language)
+    department_scope = _linked_scope(scope, department_scope)
     query = select(Incident).where(col(Incident.personal_data)).order_by(col(Incident.id))
     if scope.department_id is not None:
         query = query.where(col(Incident.department_id) == scope.department_id)
@@ -773,7 +789,10 @@ def build_breaches(session: Session, scope: Scope, language: str = "de") -> Docu
                 text=(t("report.breaches.intro", count=len(breaches)),),
                 tables=(overview,),
             ),
-            *(_breach_section(session, b, language, None, f"{b.ref} {b.title}") for b in breaches),
+            *(
+                _breach_section(session, b, language, department_scope, f"{b.ref} {b.title}")
+                for b in breaches
+            ),
         ),
     )
 
@@ -853,6 +872,7 @@ def build_dpias(
     measures (with a matrix of the remaining risks), the measures derived from the check, the
     DPO's opinion, the consultation of the authority (Art. 36), the sign-off and its review."""
     t = _translator(language)
+    department_scope = _linked_scope(scope, department_scope)
     query = (
         select(Dpia, ProcessingActivity)
         .join(ProcessingActivity, col(ProcessingActivity.id) == col(Dpia.activity_id))

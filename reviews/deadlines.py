@@ -19,7 +19,7 @@ from isms.identity.models import Role, User
 from isms.mail import MailError, send_mail
 from isms.settings import Settings
 from privacy import clocks, incidents
-from privacy.models import Incident
+from privacy.models import Incident, IncidentStatus
 from reviews.models import DeadlineNotice, DeadlineStage
 from reviews.notify import Delivery
 
@@ -123,11 +123,14 @@ def deliver(session: Session, settings: Settings) -> Delivery:
     ).all()
     handlers = set(_handlers(session))
     base = settings.public_url.rstrip("/")
+    now = utcnow()
     sent = failed = 0
     for notice, incident, user in pending:
         reason = ""
         if user.id not in handlers:
             reason = "recipient no longer concerned"
+        elif not _still_due(incident, notice, now):
+            reason = "deadline met or changed since"
         elif not user.email:
             reason = "no e-mail address"
         if reason:
@@ -145,6 +148,19 @@ def deliver(session: Session, settings: Settings) -> Delivery:
         notice.mailed_at, notice.mail_error = utcnow(), ""
     session.flush()
     return Delivery(sent, failed)
+
+
+def _still_due(incident: Incident, notice: DeadlineNotice, now: datetime) -> bool:
+    """Whether the deadline the notice is about still runs (or is missed) with the same due
+    time: a notification made, an incident closed or a corrected time since stop the mail."""
+    if incident.status == IncidentStatus.CLOSED:
+        return False
+    for clock in clocks.clocks(incident, now):
+        if clock.deadline.value == notice.deadline:
+            key = clock.due.isoformat() if clock.due else "-"
+            running = clock.state in (clocks.ClockState.RUNNING, clocks.ClockState.OVERDUE)
+            return running and key == notice.due_key
+    return False
 
 
 def list_notices(

@@ -26,14 +26,14 @@ from privacy.models import ProcessingActivity
 from risk.assets import service as assets
 from risk.assets.models import Asset
 from risk.assets.schemas import AssetCreate
-from tests.controls.test_evidence_routes import _pdf, _upload
-from tests.isms.test_cli import run
 from tests.controls.conftest import (  # noqa: F401  (fixtures)
     _modelling_follows_assets,
     catalogs,
     entries,
     org,
 )
+from tests.controls.test_evidence_routes import _pdf, _upload
+from tests.isms.test_cli import run
 from tests.privacy.conftest import Org, activity, create_asset
 
 
@@ -54,7 +54,7 @@ def _scratch(tmp_path: Path, name: str) -> tuple[Engine, Path]:
 
 
 @pytest.fixture
-def filled(client: TestClient, org: Org, engine: Engine) -> dict[str, bytes]:
+def filled(client: TestClient, org: Org, engine: Engine) -> dict[str, bytes]:  # noqa: F811
     """A small domain: objects, two evidence files, a processing activity, an incident."""
     from isms.identity.models import Role
     from tests.factories import auth, make_user
@@ -147,7 +147,10 @@ def test_a_round_trip_on_postgresql_continues_the_ids(
 
 
 def test_a_backup_taken_while_the_service_writes_is_consistent(
-    engine: Engine, settings: Settings, org: Org, tmp_path: Path
+    engine: Engine,
+    settings: Settings,
+    org: Org,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     category = create_asset_category(engine)
     stop = threading.Event()

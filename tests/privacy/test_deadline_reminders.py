@@ -143,3 +143,30 @@ def test_a_critical_facility_gets_the_bsig_early_warning_reminded(
         ("bsig_meldung", "laeuft"),
         ("bsig_abschluss", "laeuft"),
     }
+
+
+def test_no_mail_for_a_deadline_met_before_it_went_out(
+    org: Org,
+    dpo: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    inbox, port = smtp
+    now = utcnow()
+    incident_id = _breach(engine, org, now - timedelta(hours=5))
+    with session_scope(engine) as session:
+        session.execute(update(User).values(email="x@hannover.de"))
+    assert _plan(engine, now) == 2  # planned while the mail server was down
+    with session_scope(engine) as session:  # the authority is notified meanwhile
+        session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id)
+            .values(authority_notified_at=now)
+        )
+    mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    with session_scope(engine) as session:
+        delivered = deadlines.deliver(session, mail)
+        reasons = set(session.scalars(select(col(DeadlineNotice.mail_error))))
+    assert (delivered.sent, delivered.failed) == (0, 0) and inbox.messages == []
+    assert reasons == {"deadline met or changed since"}

@@ -162,9 +162,20 @@ def test_assessment_opinion_sign_off_and_review_on_change(
     assert cameras["ref"] in review["review_reason"] and "dsb" in review["review_reason"]
     due = client.get("/api/v1/dpias", headers=org.isb, params={"review_due": True}).json()
     assert [d["ref"] for d in due["items"]] == ["DSFA-0001"]
-    # reviewed without change, it is signed off again with the opinion it had
+    # the DPO's opinion was on the processing as it was: the sign-off needs a new one
+    assert review["dpo_opinion"] == "" and review["missing"] == ["dpo_opinion"]
+    refused = client.post(f"{one}/sign-off", headers=org.verkehr, json={})
+    assert refused.status_code == 400 and refused.json()["field"] == "dpo_opinion"
+    client.post(f"{one}/opinion", headers=dpo, json={"opinion": "Weiterhin angemessen."})
     again = client.post(f"{one}/sign-off", headers=org.verkehr, json={}).json()
-    assert again["status"] == "freigegeben" and again["dpo_opinion"] == "Maßnahmen angemessen."
+    assert again["status"] == "freigegeben" and again["dpo_opinion"] == "Weiterhin angemessen."
+    # a signed-off assessment is documentation: it stays; a later opinion reopens the decision
+    kept = client.delete(one, headers=dpo)
+    assert kept.status_code == 409 and "DSFA-0001" in kept.json()["detail"]
+    advised = client.post(f"{one}/opinion", headers=dpo, json={"opinion": "Ich rate ab."}).json()
+    assert advised["status"] == "entwurf" and advised["signed_off_at"] is None
+    again = client.post(f"{one}/sign-off", headers=org.verkehr, json={}).json()
+    assert again["status"] == "freigegeben"
     # a change of content withdraws the opinion and the sign-off (the audit trail keeps them)
     edited = client.put(
         one,
@@ -211,6 +222,8 @@ def test_a_high_residual_risk_needs_the_authority_consulted(
     client.post(f"{one}/opinion", headers=dpo, json={"opinion": "Nach Konsultation vertretbar."})
     past = client.post(f"{one}/sign-off", headers=org.verkehr, json={"review_on": "2020-01-01"})
     assert past.status_code == 400 and past.json()["field"] == "review_on"
+    never = client.post(f"{one}/sign-off", headers=org.verkehr, json={"review_on": "9999-12-31"})
+    assert never.status_code == 400 and never.json()["field"] == "review_on"
     assert client.post(f"{one}/sign-off", headers=org.verkehr, json={}).status_code == 200
 
 

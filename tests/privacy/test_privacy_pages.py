@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from isms.clock import LOCAL, utcnow
 from isms.identity.models import Role
 from tests.conftest import csrf_from
-from tests.factories import make_user
+from tests.factories import auth, make_user
 from tests.privacy.conftest import Org, create_asset
 
 COMPLETE = {
@@ -69,9 +69,16 @@ def test_the_record_form_guides_names_the_problems_and_keeps_the_input(
         data={**base, **COMPLETE, "recipient_kind_0": "auftragsverarbeiter", "assets": "NIX-9"},
     )
     assert bad.status_code == 400 and "NIX-9" in bad.text and "Hundesteuersatzung" in bad.text
+    # as a browser sends it: the empty recipient row below carries its preset kind
     saved = ui.post(
         "/processing-activities/new",
-        data={**base, **COMPLETE, "assets": "HUND-1"},
+        data={
+            **base,
+            **COMPLETE,
+            "assets": "HUND-1",
+            "recipient_rows": "2",
+            "recipient_kind_1": "intern",
+        },
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text[:2000]
@@ -197,16 +204,6 @@ def test_a_department_reports_an_incident_through_the_form(
     wrong = ui.post("/incidents/new", data=body)
     assert wrong.status_code == 400 and 'href="#field-aware_at"' in wrong.text
     assert "Ausfall der Verkehrsrechner-Verbindung" in wrong.text
-    # the assessment is not the department's: named, nothing saved
-    assessed = ui.post(
-        "/incidents/new",
-        data={
-            **body,
-            "aware_at": local(now - timedelta(hours=1)),
-            "risk_to_rights": "hohes_risiko",
-        },
-    )
-    assert assessed.status_code == 400 and 'href="#field-risk_to_rights"' in assessed.text
     assert 'name="risk_to_rights"' not in ui.get("/incidents/new").text  # not offered to them
     saved = ui.post(
         "/incidents/new",
@@ -216,8 +213,38 @@ def test_a_department_reports_an_incident_through_the_form(
     assert saved.status_code == 303, saved.text[:3000]
     page = ui.get(saved.headers["location"]).text
     assert "Frühwarnung" in page and "Vorfall bearbeiten" in page
-    edit = ui.get(saved.headers["location"].split("?")[0] + "/edit").text
+    one = saved.headers["location"].split("?")[0]
+    edit = ui.get(one + "/edit").text
     assert local(now - timedelta(hours=1)) in edit  # shown in the city's time
+    # the ISB assesses and notifies through the API, to the second; the department's unchanged
+    # save of its form (which shows minutes and not the assessment) keeps all of it
+    number = one.rsplit("/", 1)[1]
+    isb = auth(client, "isb")
+    current = client.get(f"/api/v1/incidents/{number}", headers=isb).json()
+    precise = (utcnow() - timedelta(minutes=30)).replace(microsecond=0).isoformat()
+    keys = ("title", "department_id", "severity", "status", "detected_at", "aware_at", "kritis")
+    assessed = client.put(
+        f"/api/v1/incidents/{number}",
+        headers=isb,
+        json={
+            **{k: current[k] for k in keys},
+            "aware_at": (utcnow() - timedelta(minutes=59, seconds=17)).isoformat(),
+            "early_warning_at": precise,
+            "version": current["version"],
+        },
+    )
+    assert assessed.status_code == 200, assessed.text
+    ui = login_ui("verkehr")
+    page = ui.get(one + "/edit").text
+    form = dict(re.findall(r'<input[^>]* name="([a-z_]+)"[^>]* value="([^"]*)"', page))
+    form.update(csrf_token=csrf_from(page), title="Ausfall, Ursache gefunden", severity="hoch")
+    form.update(status="offen", department_id=str(org.vt.id), kritis="ja")
+    kept = ui.post(one + "/edit", data=form, follow_redirects=False)
+    assert kept.status_code == 303, kept.text[kept.text.find("error-summary") :][:600]
+    after = client.get(f"/api/v1/incidents/{number}", headers=isb).json()
+    assert after["title"] == "Ausfall, Ursache gefunden"
+    assert after["aware_at"] == assessed.json()["aware_at"]  # to the second
+    assert after["early_warning_at"] == assessed.json()["early_warning_at"]
 
 
 def test_the_dpo_keeps_the_threshold_criteria_on_a_page(

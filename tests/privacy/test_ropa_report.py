@@ -162,3 +162,32 @@ def test_a_department_without_objects_gets_its_record_as_a_job(
     none = client.post("/api/v1/report-jobs", headers=org.verkehr, json={"document": "dpia"})
     assert none.status_code == 202
     assert wait(client, org.verkehr, none.json()["id"])["state"] == "fehlgeschlagen"
+
+
+def test_a_departments_documents_name_only_its_own_linked_records(
+    client: TestClient, org: Org, dpo: dict[str, str], engine: Engine
+) -> None:
+    """Also when a job or a pack builds them: the fire brigade's processing linked to a
+    traffic breach by the ISB stays out of the traffic department's documents."""
+    from tests.privacy.test_incident_routes import incident
+
+    secret = client.post(
+        "/api/v1/processing-activities",
+        headers=dpo,
+        json=activity(org.fw.id, name="Geheime FW-Verarbeitung"),
+    ).json()
+    breach = client.post(
+        "/api/v1/incidents",
+        headers=dpo,
+        json=incident(
+            org.vt.id, personal_data=True, risk_to_rights="risiko", activity_ids=[secret["id"]]
+        ),
+    )
+    assert breach.status_code == 201, breach.text
+    with session_scope(engine, write=False) as session:
+        mine = context.build_breaches(session, context.Scope(department_id=org.vt.id), "de")
+        whole = context.build_breaches(session, context.Scope(), "de")
+    cells = " ".join(c for s in mine.sections for t in s.tables for r in t.rows for c in r)
+    assert "Geheime FW-Verarbeitung" not in cells
+    everything = " ".join(c for s in whole.sections for t in s.tables for r in t.rows for c in r)
+    assert "Geheime FW-Verarbeitung" in everything
