@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.request
 
 from isms.errors import InvalidInput
@@ -14,7 +15,7 @@ def fetch(url: str, *, timeout: float = 30, limit: int = 20 * 1024 * 1024) -> by
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https checked)
             data: bytes = response.read(limit + 1)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # also a URL's control chars
         raise InvalidInput("error.download_failed", url=url, reason=str(exc)[:200]) from exc
     if len(data) > limit:
         raise InvalidInput("error.download_too_large", url=url)

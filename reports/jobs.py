@@ -24,7 +24,7 @@ from isms.database import session_scope
 from isms.errors import DomainError, Forbidden, InvalidInput, NotFound
 from isms.i18n import translate
 from isms.identity.deps import department_scope
-from isms.identity.models import Role, User
+from isms.identity.models import Department, Role, User
 from reports import context, pack, pdf
 from reports.models import JobState, ReportJob
 
@@ -79,7 +79,13 @@ def submit(
     pack.Period(period_start, period_end).check()
     wanted = context.Scope(department_id=department_id, asset_ids=tuple(asset_ids), kritis=kritis)
     if document in RECORDS and not asset_ids and not kritis:
-        assets = []  # the GDPR records of a department need no objects (its builder says so)
+        # the GDPR records of a department need no objects (its builder says when it has
+        # none), but the department must exist
+        if department_id is not None and session.get(Department, department_id) is None:
+            raise InvalidInput(
+                "error.department_unknown", field="department_id", ids=str(department_id)
+            )
+        assets = []
     else:
         assets = context.scoped_assets(session, wanted)  # empty or unknown: a clear 400 now
     if scope is not None and any(a.department_id not in scope for a in assets):

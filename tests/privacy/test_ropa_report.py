@@ -191,3 +191,13 @@ def test_a_departments_documents_name_only_its_own_linked_records(
     assert "Geheime FW-Verarbeitung" not in cells
     everything = " ".join(c for s in whole.sections for t in s.tables for r in t.rows for c in r)
     assert "Geheime FW-Verarbeitung" in everything
+
+
+def test_a_records_job_for_an_unknown_department_is_a_clear_error(
+    client: TestClient, org: Org, dpo: dict[str, str]
+) -> None:
+    for document in ("ropa", "dpia", "breaches"):
+        response = client.post(
+            "/api/v1/report-jobs", headers=dpo, json={"document": document, "department_id": 999}
+        )
+        assert response.status_code == 400 and response.json()["field"] == "department_id"
