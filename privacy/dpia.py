@@ -223,6 +223,15 @@ def get_dpia(session: Session, *, dpia_id: int, scope: set[int] | None) -> Dpia:
     return dpia
 
 
+def activities_of(session: Session, dpias: list[Dpia]) -> dict[int, ProcessingActivity]:
+    """The processing activity of each assessment of a page, in one query."""
+    ids = {d.activity_id for d in dpias}
+    found = session.scalars(
+        select(ProcessingActivity).where(col(ProcessingActivity.id).in_(ids))
+    ).all()
+    return {a.id or 0: a for a in found}
+
+
 def activity_of(session: Session, dpia: Dpia) -> ProcessingActivity:
     activity = session.get(ProcessingActivity, dpia.activity_id)
     assert activity is not None  # the foreign key keeps it (RESTRICT)

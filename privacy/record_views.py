@@ -242,11 +242,7 @@ def _activity_page(
             "dpia": assessment,
             "can_edit": user.role in (Role.DPO, Role.DEPARTMENT),
             "basis": _basis(request),
-            "criteria": [
-                c
-                for c in dpia.criteria(session, "en" if request_is_english(request) else "de")
-                if c.active
-            ],
+            "criteria": [c for c in dpia.criteria(session, _language(request)) if c.active],
             "errors": errors or FormErrors(),
             "values": values or {},
         },
@@ -255,12 +251,13 @@ def _activity_page(
 
 
 def _basis(request: Request) -> Any:
-    language = request_language(request)
+    language = _language(request)
     return lambda code: legal.basis_text(code, language)
 
 
-def request_is_english(request: Request) -> bool:
-    return request_language(request) == "en"
+def _language(request: Request) -> str:
+    """The report and catalogue language of the request: English or German."""
+    return "en" if request_language(request) == "en" else "de"
 
 
 @router.get("/processing-activities/{activity_id}/edit")
@@ -308,11 +305,12 @@ def dpia_list(
         flt=flt,
         scope=department_scope(user),
     )
+    activities = dpia.activities_of(session, result.items)
     return render(
         request,
         "privacy/dpias.html",
         {
-            "rows": [(d, dpia.activity_of(session, d), dpia.review_due(d)) for d in result.items],
+            "rows": [(d, activities[d.activity_id], dpia.review_due(d)) for d in result.items],
             "page": result,
             "offset": offset,
             "limit": PAGE,
@@ -340,7 +338,7 @@ def _criteria(
         request,
         "privacy/criteria.html",
         {
-            "criteria": dpia.criteria(session, "en" if request_is_english(request) else "de"),
+            "criteria": dpia.criteria(session, _language(request)),
             "can_edit": user.role is Role.DPO,
             "errors": errors or FormErrors(),
             "values": values or {},
@@ -443,14 +441,13 @@ def _dpia_page(
     scope = department_scope(user)
     found = dpia.get_dpia(session, dpia_id=dpia_id, scope=scope)
     activity = dpia.activity_of(session, found)
-    english = request_is_english(request)
     return render(
         request,
         "privacy/dpia.html",
         {
             "d": found,
             "activity": activity,
-            "criteria": dpia.criteria(session, "en" if english else "de"),
+            "criteria": dpia.criteria(session, _language(request)),
             "values": values if values is not None else forms.dpia_values(found),
             "errors": errors or FormErrors(),
             "risks": [

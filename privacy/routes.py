@@ -393,7 +393,10 @@ def list_dpias(
     flt: Annotated[dpia.DpiaFilter, Depends(dpia_filter)],
 ) -> PageRead[DpiaRead]:
     result = dpia.list_dpias(session, page=page, flt=flt, scope=department_scope(user))
-    return PageRead(items=[_dpia(session, d) for d in result.items], total=result.total)
+    activities = dpia.activities_of(session, result.items)
+    return PageRead(
+        items=[dpia_read(d, activities[d.activity_id]) for d in result.items], total=result.total
+    )
 
 
 @dpias_router.post(

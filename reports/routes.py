@@ -3,7 +3,7 @@ public key that signs the packs."""
 
 import io
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Request, status
 from fastapi.responses import FileResponse
@@ -115,10 +115,14 @@ def breach_draft(session: SessionDep, user: User, incident_id: int, language: st
     incident = incidents.get_incident(session, incident_id=incident_id, scope=scope)
     if not incident.personal_data:
         raise InvalidInput("error.incident_not_a_breach", field="personal_data")
-    buffer = io.BytesIO()
     document = context.build_breach_notification(session, incident, language, scope)
-    pdf.render(document, buffer)
-    name = f"{incident.ref}-meldung-art33.pdf"
+    return _pdf_download(document, f"{incident.ref}-meldung-art33.pdf")
+
+
+def _pdf_download(document: Any, name: str, *, wide: bool = False) -> Response:
+    """A document rendered in memory, as an attachment."""
+    buffer = io.BytesIO()
+    pdf.render(document, buffer, wide=wide)
     return Response(
         buffer.getvalue(),
         media_type="application/pdf",
@@ -130,16 +134,10 @@ def activity_report(session: SessionDep, user: User, activity_id: int, language:
     """One entry of the record of processing as PDF (a department sees its own objects)."""
     scope = department_scope(user)
     found = privacy_service.get_activity(session, activity_id=activity_id, scope=scope)
-    buffer = io.BytesIO()
     document = context.build_ropa(
         session, context.Scope(), language, activity_ids=(found.id or 0,), department_scope=scope
     )
-    pdf.render(document, buffer, wide=True)
-    return Response(
-        buffer.getvalue(),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{found.ref}.pdf"'},
-    )
+    return _pdf_download(document, f"{found.ref}.pdf", wide=True)
 
 
 @router.get(
@@ -160,16 +158,10 @@ def dpia_report(session: SessionDep, user: User, dpia_id: int, language: str) ->
     """One impact assessment as PDF (the department sees the measures of its own objects)."""
     scope = department_scope(user)
     found = dpia.get_dpia(session, dpia_id=dpia_id, scope=scope)
-    buffer = io.BytesIO()
     document = context.build_dpias(
         session, context.Scope(), language, dpia_ids=(found.id or 0,), department_scope=scope
     )
-    pdf.render(document, buffer)
-    return Response(
-        buffer.getvalue(),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{found.ref}.pdf"'},
-    )
+    return _pdf_download(document, f"{found.ref}.pdf")
 
 
 @router.get(
