@@ -20,6 +20,8 @@ from controls.check import modelling
 from controls.check import routes as check_routes
 from controls.check import views as check_views
 from controls.evidence import routes as evidence_routes
+from controls.evidence import service as evidence_service
+from controls.evidence import storage as evidence_storage
 from controls.evidence import views as evidence_views
 from controls.soa import routes as soa_routes
 from controls.soa import views as soa_views
@@ -133,6 +135,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         report_jobs.watch(engine, settings.data_dir)  # jobs of a stopped process fail visibly
+        # uploads cut off by a killed process; every worker runs this, only old parts go
+        parts = evidence_storage.remove_stale_parts(evidence_service.root(settings.data_dir))
+        if parts:
+            log.warning("removed %d part files of interrupted evidence uploads", len(parts))
         running = scheduler.start(engine) if with_scheduler else None
         try:
             yield

@@ -1,4 +1,5 @@
-"""The `isms` command: serve, migrate, createuser, demo, catalog, model, audit verify, scheduler."""
+"""The `isms` command: serve, migrate, createuser, demo, catalog, model, audit verify, evidence
+check, scheduler."""
 
 from __future__ import annotations
 
@@ -445,6 +446,43 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evidence_check(args: argparse.Namespace) -> int:
+    """Rows whose file is gone and leftovers of interrupted uploads; --remove clears old ones.
+
+    Leftovers younger than an hour are only listed: they may belong to an upload in progress.
+    """
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from controls.evidence import service, storage
+    from controls.evidence.models import Evidence
+    from isms.database import session_scope
+
+    root = service.root(get_settings().data_dir)
+    with session_scope(_engine(), write=False) as session:
+        rows = session.execute(select(col(Evidence.id), col(Evidence.sha256))).all()
+    referenced = {sha256 for _, sha256 in rows}
+    missing = [(i, sha256) for i, sha256 in rows if not storage.path_for(root, sha256).is_file()]
+    orphans = [path for sha256, path in storage.stored_files(root) if sha256 not in referenced]
+    leftovers = [*orphans, *storage.part_files(root)]
+    old = storage.stale(leftovers)
+    for evidence_id, sha256 in missing:
+        print(f"missing file: evidence {evidence_id} ({sha256})")
+    for path in old:
+        if args.remove:
+            path.unlink(missing_ok=True)
+        print(f"{'removed' if args.remove else 'left over'}: {path}")
+    for path in leftovers:
+        if path not in old:
+            print(f"kept, younger than an hour (an upload may be in progress): {path}")
+    print(
+        f"{len(rows)} evidence rows, {len(missing)} missing files, {len(orphans)} unreferenced "
+        f"files, {len(leftovers) - len(orphans)} part files, {len(old)} of them left over"
+        + (" and removed" if args.remove else "")
+    )
+    return 1 if missing or (old and not args.remove) else 0
+
+
 def cmd_pack_verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -652,6 +690,19 @@ def build_parser() -> argparse.ArgumentParser:
     packs_sub.add_parser("public-key", help="print the public key (PEM)").set_defaults(
         func=cmd_pack_public_key
     )
+
+    evidence = sub.add_parser("evidence", help="the evidence file store")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    check = evidence_sub.add_parser(
+        "check",
+        help="list rows whose file is missing and leftovers of interrupted uploads; exit 1 if any",
+    )
+    check.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove leftovers older than an hour (unreferenced files, part files)",
+    )
+    check.set_defaults(func=cmd_evidence_check)
 
     save = sub.add_parser(
         "backup", help="back up the database and the file store (consistent while running)"

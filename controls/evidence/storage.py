@@ -3,17 +3,25 @@
 A file lives under its SHA-256 (`root/ab/cd/abcd…`), so identical uploads share one file and a
 changed file no longer matches its name. The media type is sniffed from the content, never taken
 from the name or the client. No database: the caller keeps the returned metadata.
+
+An upload is written to `root/tmp/upload-*.part` and renamed into place once complete, so a
+killed process leaves at most a part file (removed by `remove_stale_parts` when the app starts)
+or, when it dies between the rename and the commit of its row, a stored file no row references
+(`isms evidence check` lists and removes those). Both are only removed once older than
+`STALE_AGE`: younger ones may belong to an upload still running in another worker.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import io
 import os
 import re
 import struct
 import tempfile
+import time
 import unicodedata
 import zipfile
 import zlib
@@ -38,6 +46,9 @@ FALLBACK_NAME = "datei"
 FILE_MODE = 0o640
 DIRECTORY_MODE = 0o750
 TEMP_DIRECTORY_MODE = 0o700
+TEMP_FOLDER = "tmp"
+PART_PATTERN = "upload-*.part"
+STALE_AGE = 3600.0  # seconds: no upload runs that long, so an older leftover belongs to none
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -169,7 +180,7 @@ def store(
     if max_bytes < 1:  # read() with a negative size would read everything
         raise ValueError("max_bytes must be positive")
     original_name = sanitise_name(name)
-    temp_directory = root / "tmp"
+    temp_directory = root / TEMP_FOLDER
     temp_directory.mkdir(mode=TEMP_DIRECTORY_MODE, parents=True, exist_ok=True)
     descriptor, temp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=temp_directory)
     temp = Path(temp_name)
@@ -205,6 +216,42 @@ def verify(root: Path, sha256: str) -> bool:
     """Whether the stored file still hashes to its name (False when it is missing)."""
     path = path_for(root, sha256)
     return path.is_file() and _hash_file(path) == sha256
+
+
+def remove_stale_parts(root: Path, *, older_than: float = STALE_AGE) -> list[Path]:
+    """Remove the part files of uploads cut off by a killed process; the removed paths.
+
+    Only part files not written to for older_than seconds go: a younger one may belong to an
+    upload that another worker is receiving right now.
+    """
+    removed = stale(part_files(root), older_than=older_than)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def part_files(root: Path) -> list[Path]:
+    """The part files of uploads in progress or cut off."""
+    return sorted((root / TEMP_FOLDER).glob(PART_PATTERN))
+
+
+def stored_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """Every file in the store with its SHA-256 (part files and strays left out)."""
+    for path in sorted(root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+        name = path.name
+        if _SHA256.fullmatch(name) and path.parent.parent.name + path.parent.name == name[:4]:
+            yield name, path
+
+
+def stale(paths: list[Path], *, older_than: float = STALE_AGE) -> list[Path]:
+    """The paths last modified more than older_than seconds ago (vanished ones left out)."""
+    limit = time.time() - older_than
+    old = []
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < limit:
+                old.append(path)
+    return old
 
 
 def _not_allowed(name: str) -> InvalidInput:
@@ -272,6 +319,10 @@ def _place(temp: Path, target: Path) -> bool:
     """Move the finished upload to target; False when an intact copy is already there."""
     if target.is_file() and _hash_file(target) == target.name:
         temp.unlink()
+        # fresh again: an old file nobody referenced is now about to be, and must not count as
+        # a stale leftover until its new row is committed
+        with contextlib.suppress(OSError):
+            os.utime(target)
         return False
     for directory in (target.parent.parent, target.parent):
         directory.mkdir(mode=DIRECTORY_MODE, exist_ok=True)
