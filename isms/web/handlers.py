@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -20,6 +22,12 @@ from isms.identity.deps import LoginRequired
 from isms.web.render import render, request_language
 
 log = logging.getLogger("isms.errors")
+
+RETRY_AFTER = 5  # seconds: about what a restart of PostgreSQL or a failover takes
+# SQLSTATE classes that mean the server is not there for us: connection exception, operator
+# intervention (shutting down, starting up, terminated), too many connections
+_UNREACHABLE_STATES = ("08", "57P", "53300")
+_SECRET_IN_MESSAGE = re.compile(r"(password=|://[^:/@\s]+:)[^@\s]+", re.IGNORECASE)
 
 HTTP_CODES = {
     400: "bad_request",
@@ -117,6 +125,44 @@ async def concurrent_write(request: Request, exc: Exception) -> Response:
     return _answer(request, 409, "conflict", message)
 
 
+def database_unreachable(exc: Exception) -> bool:
+    """Whether exc says the database cannot be reached, not that a statement was wrong.
+
+    Yes: the driver reported the connection broken; the server answered with a connection or
+    shutdown state; no connection could be opened (no statement ran, no state); no pooled
+    connection came free in time. No: every error a statement caused (a missing table, a
+    deadlock, a constraint), which stays an internal error.
+    """
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)  # psycopg; sqlite3 has none
+    if state:
+        return str(state).startswith(_UNREACHABLE_STATES)
+    return exc.statement is None
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """The database is down or restarting: 503 with Retry-After, the cause logged in one line."""
+    if not database_unreachable(exc):
+        raise exc  # a genuine error: the catch-all answers 500 and logs the traceback
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    first_line = (str(cause).strip().splitlines() or [""])[0][:300]
+    log.warning(
+        "database unreachable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(cause).__name__,
+        _SECRET_IN_MESSAGE.sub(r"\1***", first_line),
+    )
+    message = translate(request_language(request), "error.database_unavailable")
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    return _answer(request, 503, "service_unavailable", message, headers=headers)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = translate(request_language(request), "error.internal_error")
@@ -131,4 +177,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, value_out_of_range)
     app.add_exception_handler(DataError, value_out_of_range)
     app.add_exception_handler(StaleDataError, concurrent_write)
+    for failure in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(failure, database_error)
     app.add_exception_handler(Exception, unexpected_error)
