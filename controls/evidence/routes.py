@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Annotated, BinaryIO
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +18,20 @@ from isms.identity.deps import department_scope
 from isms.pagination import PageDep, PageRead
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
+MAX_UPLOAD_BYTES = storage.DEFAULT_MAX_BYTES
+
+
+async def file_parts(request: Request) -> int:
+    """How many parts named `file` the (already parsed, cached) form has: FastAPI keeps only
+    the last of several, so a second file would otherwise be dropped without a word."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return 0
+    return len((await request.form()).getlist("file"))
+
+
+FileParts = Annotated[int, Depends(file_parts)]
+ONE_FILE = {"loc": ("body", "file"), "msg": "one file per upload", "type": "too_long"}
 
 
 class EvidenceRead(BaseModel):
@@ -51,10 +66,13 @@ def upload(
     user: CheckEditor,
     file: Annotated[UploadFile, File()],
     valid_until: Annotated[date, Form()],
+    parts: FileParts,
     title: Annotated[str, Form(max_length=300)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     department_id: Annotated[int | None, Form()] = None,
 ) -> Evidence:
+    if parts > 1:
+        raise RequestValidationError([ONE_FILE])
     scope = department_scope(user)
     if department_id is None and scope:
         department_id = min(scope)
@@ -69,6 +87,7 @@ def upload(
         description=description,
         actor=user.username,
         scope=scope,
+        max_bytes=MAX_UPLOAD_BYTES,
     )
 
 

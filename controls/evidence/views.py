@@ -168,11 +168,14 @@ def upload(
     session: SessionDep,
     user: UiCheckEditor,
     form: Annotated[FormData, Depends(read_form)],
+    parts: routes.FileParts,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     errors = FormErrors()
     if file is None or not file.filename:
         errors.add("file", "validation.missing")
+    elif parts > 1:  # only the last would be stored
+        errors.add("file", "validation.too_long")
     valid_until, department_id = _upload_fields(form, errors)
     scope = department_scope(user)
     if department_id is None and scope:
