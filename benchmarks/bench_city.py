@@ -396,8 +396,54 @@ def _pack(session: Any, data_dir: Path) -> None:
     out.unlink()
 
 
+def table(paths: list[Path]) -> str:
+    """The figures of several runs (e.g. SQLite and PostgreSQL) as one Markdown table each for
+    the endpoints and the operations, runs side by side."""
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    heads = [f"{r['database']} {r['figures']['scale']:g}x" for r in runs]
+    lines = [
+        "| Request (user) | "
+        + " | ".join(f"{h}: p50 / p95 in-process, HTTP p50 (ms); ratio to floor" for h in heads)
+        + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for index, first in enumerate(runs[0]["figures"]["endpoints"]):
+        cells = []
+        for run in runs:
+            row = run["figures"]["endpoints"][index]
+            http = f", {row['http']['p50_ms']:g}" if "http" in row else ""
+            ratio = f"x{row['ratio_in_process']:g}"
+            if "ratio_http" in row:
+                ratio += f" / x{row['ratio_http']:g}"
+            cells.append(
+                f"{row['in_process']['p50_ms']:g} / {row['in_process']['p95_ms']:g}{http}; "
+                f"floor {row['floor']['p50_ms']:g}, {ratio} ({row['queries']} q)"
+            )
+        lines.append(f"| {first['label']} ({first['user']}) | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| Operation | " + " | ".join(f"{h}: time; floor; ratio" for h in heads) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for index, first in enumerate(runs[0]["figures"]["operations"]):
+        cells = []
+        for run in runs:
+            row = run["figures"]["operations"][index]
+            cells.append(
+                f"{_seconds(row['ms'])}; {_seconds(row['floor_ms'])}; x{row['ratio']:g} "
+                f"(n={row['n']}, {row['queries']} statements)"
+            )
+        lines.append(f"| {first['label']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:g} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--table", nargs="+", type=Path, help="print the table of result files")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=50, help="calls per endpoint")
     parser.add_argument("--operation-repeat", type=int, default=3)
@@ -405,6 +451,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
+    if args.table:
+        print(table(args.table))
+        return
     print(f"building the city at scale {args.scale} ...", flush=True)
     city = build(args.database_url, scale=args.scale)
     print(f"  rows: {city.counts}", flush=True)
@@ -422,8 +471,8 @@ def main() -> None:
     city.engine.dispose()
 
 
-def write(city: City, figures: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
+def write(city: City, figures: dict[str, Any], directory: Path = RESULTS) -> Path:
+    directory.mkdir(exist_ok=True)
     payload = {
         "benchmark": "city",
         "database": city.engine.dialect.name,
@@ -433,7 +482,7 @@ def write(city: City, figures: dict[str, Any]) -> Path:
         "figures": figures,
     }
     scale = f"{figures['scale']:g}"
-    path = RESULTS / f"city-{scale}x-{city.engine.dialect.name}.json"
+    path = directory / f"city-{scale}x-{city.engine.dialect.name}.json"
     path.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
 

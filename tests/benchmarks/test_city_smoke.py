@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,7 +64,7 @@ def test_the_dataset_has_the_asked_sizes(small_city: city.City) -> None:
     assert counts["check_entries"] > 20 * sizes["assets"]
 
 
-def test_every_endpoint_answers_and_has_a_floor(small_city: city.City) -> None:
+def test_every_endpoint_answers_and_has_a_floor(small_city: city.City, tmp_path: Path) -> None:
     rows = bench_city.measure_endpoints(small_city, repeat=2, http=True)
     assert [row["label"] for row in rows] == [
         label for label, _, _ in bench_city.endpoints(city.sample_ids(small_city.engine))
@@ -73,6 +74,10 @@ def test_every_endpoint_answers_and_has_a_floor(small_city: city.City) -> None:
         assert row["floor"]["p50_ms"] > 0, row["label"]
         assert row["ratio_in_process"] and row["ratio_in_process"] > 0, row["label"]
         assert row["http"]["n"] == 2, row["label"]
+    figures = {"scale": SCALE, "endpoints": rows, "operations": []}
+    markdown = bench_city.table([bench_city.write(small_city, figures, tmp_path)])
+    assert markdown.count("\n| ") == len(rows) + 1  # a line per request after the head
+    assert "| Risiken: Heatmap (isb) | " in markdown
 
 
 def test_the_floor_replays_writes_and_rolls_them_back(small_city: city.City) -> None:
