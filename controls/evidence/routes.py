@@ -24,7 +24,7 @@ MAX_UPLOAD_BYTES = storage.DEFAULT_MAX_BYTES
 async def file_parts(request: Request) -> int:
     """How many parts named `file` the (already parsed, cached) form has: FastAPI keeps only
     the last of several, so a second file would otherwise be dropped without a word."""
-    content_type = request.headers.get("content-type", "")
+    content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         return 0
     return len((await request.form()).getlist("file"))
