@@ -164,6 +164,16 @@ def test_progress_and_compliance_match_the_entries(
         "/api/v1/check-progress", headers=org.verkehr, params={"by": "department"}
     ).json()
     assert [r["label"] for r in by_department] == ["Verkehr und Tiefbau"]
+    everyone = client.get("/api/v1/check-progress", headers=org.isb, params={"by": "department"})
+    labels = [r["label"] for r in everyone.json()]
+    assert len(labels) == 2 and labels == sorted(labels) and "Verkehr und Tiefbau" in labels
+    by_catalog = client.get("/api/v1/check-progress", headers=org.isb, params={"by": "catalog"})
+    titles = {
+        str(c["id"]): c["title"] for c in client.get("/api/v1/catalogs", headers=org.isb).json()
+    }
+    assert {r["key"]: r["label"] for r in by_catalog.json()} == {
+        r["key"]: titles[r["key"]] for r in by_catalog.json()
+    }
     practices = client.get("/api/v1/check-progress", headers=org.isb, params={"by": "practice"})
     assert sum(r["total"] for r in practices.json()) == sum(
         r["total"]
