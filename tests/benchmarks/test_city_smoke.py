@@ -89,7 +89,8 @@ def test_the_floor_replays_writes_and_rolls_them_back(small_city: city.City) -> 
     assert row["floor_ms"] > 0
     assert city.count_rows(engine) == before
     # the new entries are in the captured work: COPY rows on PostgreSQL, INSERTs on SQLite
-    _, statements = bench_city._once(engine, bench_city._remodel)
+    _, statements, created_count = bench_city._once(engine, bench_city._remodel)
+    assert created_count == before["check_entries"]
     created = [s for s in statements if "check_entry" in s.sql and "INSERT" in s.sql.upper()]
     copied = [s for s in statements if s.copy_rows]
     if engine.dialect.name == "postgresql":
