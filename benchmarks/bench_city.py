@@ -341,7 +341,9 @@ def measure_operation(
     return row
 
 
-def measure_operations(city: City, repeat: int) -> list[dict[str, Any]]:
+def measure_operations(city: City, repeat: int, *, reports: bool = True) -> list[dict[str, Any]]:
+    """The heavy operations against their floors; reports=False leaves out the A.4 report and
+    the pack (at 10x they take the better part of an hour)."""
     engine = city.engine
     data_dir = city.settings.data_dir
     rows = []
@@ -350,10 +352,15 @@ def measure_operations(city: City, repeat: int) -> list[dict[str, Any]]:
         ("Modellierung aller Objekte, nichts zu tun", _model_again, repeat),
         ("Modellierung aller Objekte von Grund auf", _remodel, max(1, repeat // 3)),
         ("Prüfaufgaben erzeugen (ein Lauf des Planers)", _generate, repeat),
-        ("Bericht A.4, ganzer Informationsverbund", lambda s: _a4(s, data_dir), 1),
     ]
+    if reports:
+        operations.append(
+            ("Bericht A.4, ganzer Informationsverbund", lambda s: _a4(s, data_dir), 1)
+        )
     for label, work, times in operations:
         rows.append(measure_operation(engine, label, work, repeat=times))
+    if not reports:
+        return rows
     copy_s = copy_baseline(data_dir, data_dir / "copy-floor")
     rows.append(
         measure_operation(
@@ -412,10 +419,13 @@ def table(paths: list[Path]) -> str:
         + " |",
         "|---|" + "---|" * len(runs),
     ]
-    for index, first in enumerate(runs[0]["figures"]["endpoints"]):
+    for first in runs[0]["figures"]["endpoints"]:
         cells = []
         for run in runs:
-            row = run["figures"]["endpoints"][index]
+            row = _by_label(run, "endpoints", first["label"])
+            if row is None:
+                cells.append("–")
+                continue
             http = f", {row['http']['p50_ms']:g}" if "http" in row else ""
             ratio = f"x{row['ratio_in_process']:g}"
             if "ratio_http" in row:
@@ -430,10 +440,13 @@ def table(paths: list[Path]) -> str:
         "| Operation | " + " | ".join(f"{h}: time; floor; ratio" for h in heads) + " |",
         "|---|" + "---|" * len(runs),
     ]
-    for index, first in enumerate(runs[0]["figures"]["operations"]):
+    for first in runs[0]["figures"]["operations"]:
         cells = []
         for run in runs:
-            row = run["figures"]["operations"][index]
+            row = _by_label(run, "operations", first["label"])
+            if row is None:
+                cells.append("not run")
+                continue
             result = f", result {row['result']:,}" if row.get("result") is not None else ""
             cells.append(
                 f"{_seconds(row['ms'])}; {_seconds(row['floor_ms'])}; x{row['ratio']:g} "
@@ -441,6 +454,10 @@ def table(paths: list[Path]) -> str:
             )
         lines.append(f"| {first['label']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _by_label(run: dict[str, Any], part: str, label: str) -> dict[str, Any] | None:
+    return next((row for row in run["figures"][part] if row["label"] == label), None)
 
 
 def _seconds(ms: float) -> str:
@@ -453,6 +470,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=50, help="calls per endpoint")
     parser.add_argument("--operation-repeat", type=int, default=3)
+    parser.add_argument(
+        "--reports", action=argparse.BooleanOptionalAction, default=True, help="A.4 and pack"
+    )
     parser.add_argument("--http", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -468,7 +488,7 @@ def main() -> None:
         "counts": city.counts,
         "build_s": city.build_s,
         "endpoints": measure_endpoints(city, args.repeat, args.http),
-        "operations": measure_operations(city, args.operation_repeat),
+        "operations": measure_operations(city, args.operation_repeat, reports=args.reports),
     }
     path = write(city, figures)
     print(f"figures: {path}")
