@@ -21,7 +21,7 @@ from isms.database import session_scope
 from isms.i18n import translate
 from isms.identity.models import Role
 from isms.settings import Settings
-from tests.conftest import csrf_from
+from tests.conftest import TEST_DATABASE_URL, csrf_from
 from tests.controls import samples
 from tests.factories import auth, make_user
 
@@ -157,12 +157,24 @@ def test_hostile_names_of_a_genuine_catalog_stay_in_the_catalog_folder(
     assert all(path.parent == data_dir / "catalogs" for path in new), new
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalogs.service._keep_raw writes the raw file under the upload's own name: a NUL "
-    "byte or a name of '..' makes the write fail with a 500; the name needs sanitising there",
+KEEP_RAW = (
+    "catalogs.service._keep_raw writes the raw file under the upload's own name: a name of "
+    "'..' or a NUL byte makes the write fail with a 500 (PostgreSQL refuses the NUL in the "
+    "catalog's source column first, with a 400); the name needs sanitising there"
 )
-@pytest.mark.parametrize("filename", [b"kat\x00.json", b"a/.."], ids=["nul byte", "dot dot"])
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        pytest.param(
+            b"kat\x00.json",
+            marks=pytest.mark.xfail(not TEST_DATABASE_URL, strict=True, reason=KEEP_RAW),
+            id="nul byte",
+        ),
+        pytest.param(b"a/..", marks=pytest.mark.xfail(strict=True, reason=KEEP_RAW), id="dot dot"),
+    ],
+)
 def test_names_the_file_system_cannot_hold_are_a_client_error(
     client: TestClient, isb: dict[str, str], data_dir: Path, filename: bytes
 ) -> None:
