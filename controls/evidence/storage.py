@@ -127,6 +127,7 @@ _RESERVED_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL"} | {f"{port}{n}" for port in ("COM", "LPT") for n in range(10)}
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_DRIVE = re.compile(r"[A-Za-z]:")
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ def store(
             os.fsync(out.fileno())
         if media_type == _ARCHIVE:
             media_type = _check_archive(temp, name=original_name, max_bytes=max_bytes)
+        elif _ends_in_archive(temp):  # a polyglot: e.g. a PDF with a ZIP appended
+            raise _not_allowed(original_name)
         created = _place(temp, path_for(root, sha256))
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -369,6 +372,16 @@ def _check_archive(path: Path, *, name: str, max_bytes: int) -> str:
     return media_type
 
 
+def _ends_in_archive(path: Path) -> bool:
+    """Whether the file ends with a ZIP end of central directory record, where unzip looks."""
+    with path.open("rb") as file:
+        end = file.seek(0, os.SEEK_END)
+        file.seek(max(0, end - _END.size - (1 << 16)))
+        tail = file.read()
+    at = tail.rfind(_END_SIGNATURE)
+    return at >= 0 and len(tail) - at >= _END.size
+
+
 def _directory_size(file: BinaryIO) -> tuple[int, int] | None:
     """Entries and bytes of a ZIP's central directory as its end records declare them.
 
@@ -400,6 +413,8 @@ def _archive_type(archive: zipfile.ZipFile) -> str | None:
     names = [entry.filename for entry in entries]
     if not entries or len(set(names)) != len(names):
         return None
+    if any(_unsafe_entry_name(entry.orig_filename) for entry in entries):
+        return None  # never unpacked here, but a hostile name has no place in a document
     first = entries[0]
     if first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED:
         with archive.open(first) as entry:
@@ -416,6 +431,17 @@ def _archive_type(archive: zipfile.ZipFile) -> str | None:
         if main_part in content_types and any(name.startswith(folder) for name in names):
             return media_type
     return None
+
+
+def _unsafe_entry_name(name: str) -> bool:
+    """Whether an archive entry name is absolute, climbs up, uses backslashes or a drive."""
+    return (
+        name.startswith("/")
+        or "\\" in name
+        or "\x00" in name
+        or _DRIVE.match(name) is not None
+        or ".." in name.split("/")
+    )
 
 
 def _decode_head(head: bytes) -> str | None:

@@ -451,16 +451,19 @@ def test_empty_file_is_refused(client: TestClient, org: Org, unchanged: Callable
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage.sniff trusts the leading magic: a PDF with a ZIP appended is stored as a PDF "
-    "(served as an attachment with nosniff); refusing it belongs in storage.py",
-)
 def test_pdf_zip_polyglot_is_refused(
     client: TestClient, org: Org, unchanged: Callable[[], None]
 ) -> None:
     polyglot = pdf_bytes() + zip_bytes([("payload.js", b"alert(1)")])
-    assert upload(client, org.isb, "bericht.pdf", polyglot).status_code == 400
+    response = upload(client, org.isb, "bericht.pdf", polyglot)
+    refused(response, 400, "error.evidence_type_not_allowed", name="bericht.pdf")
+    text = b"Bericht\r\n" + zip_bytes([("payload.js", b"alert(1)")])
+    refused(
+        upload(client, org.isb, "bericht.txt", text),
+        400,
+        "error.evidence_type_not_allowed",
+        name="bericht.txt",
+    )
     unchanged()
 
 
@@ -502,16 +505,24 @@ def test_hostile_archives_are_refused(
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage._archive_type does not look at entry names: an office file with a "
-    "'../' entry is stored (never unpacked by the ISMS); refusing it belongs in storage.py",
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "../../../../etc/cron.d/evil",
+        "word/../../evil",
+        "/etc/evil",
+        "word\\evil",
+        "C:evil",
+        "c:/evil",
+    ],
+    ids=["traversal", "inner traversal", "absolute", "backslash", "drive", "drive path"],
 )
-def test_archive_with_traversal_entry_names_is_refused(
-    client: TestClient, org: Org, unchanged: Callable[[], None]
+def test_archive_with_hostile_entry_names_is_refused(
+    client: TestClient, org: Org, unchanged: Callable[[], None], entry: str
 ) -> None:
-    archive = zip_bytes([*docx_entries(), ("../../../../etc/cron.d/evil", b"* * * * * root x")])
-    assert upload(client, org.isb, "plan.docx", archive).status_code == 400
+    archive = zip_bytes([*docx_entries(), (entry, b"* * * * * root x")])
+    response = upload(client, org.isb, "plan.docx", archive)
+    refused(response, 400, "error.evidence_type_not_allowed", name="plan.docx")
     unchanged()
 
 
