@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
 from starlette.responses import Response
 
 from isms.database import SessionDep
-from isms.errors import InvalidInput
+from isms.errors import InvalidInput, PayloadTooLarge
 from isms.identity.deps import department_scope
 from isms.pagination import PageDep, PageParams, PageRead
 from risk.analysis import measures, service, threats
@@ -73,7 +73,10 @@ def create_threat(session: SessionDep, _: RiskAnalyst, data: ThreatCreate) -> Th
 @router.post(
     "/threats/import",
     summary="Import the elementary threats G 0.1-G 0.47 (the BSI's basethreats.csv)",
-    responses={400: {"description": "Not the BSI's threat list; nothing was imported"}},
+    responses={
+        400: {"description": "Not the BSI's threat list; nothing was imported"},
+        413: {"description": "The file is larger than 2 MB; nothing was imported"},
+    },
 )
 def import_threats(
     request: Request, session: SessionDep, _: RiskAnalyst, file: UploadFile | None = None
@@ -81,7 +84,9 @@ def import_threats(
     if file is not None:
         data = file.file.read(MAX_THREATS_FILE + 1)
         if len(data) > MAX_THREATS_FILE:
-            raise InvalidInput("error.threats_file_invalid", reason="larger than 2 MB")
+            raise PayloadTooLarge(
+                "error.threats_file_too_large", max_mb=MAX_THREATS_FILE // (1024 * 1024)
+            )
         changed = threats.import_threats(session, data)
     else:
         changed = threats.import_default_threats(session, request.app.state.settings.catalog_dir)

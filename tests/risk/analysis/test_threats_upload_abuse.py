@@ -65,17 +65,16 @@ def test_files_that_are_no_threat_list_are_refused(
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="risk/analysis/routes.py answers a threat list over 2 MB with 400 "
-    "threats_file_invalid and an English reason ('larger than 2 MB'), not 413",
-)
 def test_oversized_threat_list_is_a_413(
     client: TestClient, isb: dict[str, str], unchanged: Callable[[], None]
 ) -> None:
     big = b"ID,Begriff,Definition\r\n" + b"G 0.1,Feuer,x\r\n" * (3 * MIB // 15)
     response = client.post(API, headers=isb, files={"file": ("basethreats.csv", big)})
     assert response.status_code == 413, response.text
+    assert response.json()["error"] == "payload_too_large"
+    assert response.json()["detail"] == translate("de", "error.threats_file_too_large", max_mb=2)
+    english = translate("en", "error.threats_file_too_large", max_mb=2)
+    assert english == "The threat list is too large: at most 2 MB."
     unchanged()
 
 
