@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -20,6 +21,8 @@ from controls.catalogs.schemas import (
     MappingRead,
 )
 from controls.deps import CatalogManager, CatalogReader
+from controls.evidence.routes import ONE_FILE, FileParts
+from controls.evidence.storage import sanitise_name
 from isms.database import SessionDep
 from isms.download import fetch
 from isms.pagination import PageDep, PageRead
@@ -56,9 +59,13 @@ def import_upload(
     session: SessionDep,
     user: CatalogManager,
     file: Annotated[UploadFile, File(description="OSCAL JSON")],
+    parts: FileParts,
 ) -> Response:
+    if parts > 1:  # FastAPI keeps the last of several: refuse rather than guess
+        raise RequestValidationError([ONE_FILE])
     data = file.file.read(oscal.MAX_BYTES + 1)
-    return _imported(request, session, data, file.filename or "upload.json", user.username)
+    source = sanitise_name(file.filename) if file.filename else "upload.json"
+    return _imported(request, session, data, source, user.username)
 
 
 @router.post(

@@ -7,7 +7,9 @@ with the active version until the ISB migrates it (controls.check.migration).
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ from controls.catalogs.models import (
     ControlMapping,
     MappingCollection,
 )
+from controls.evidence.storage import sanitise_name
 from isms.audit.service import record
 from isms.errors import InvalidInput, NotFound
 from isms.pagination import Page, PageParams
 
 RAW_DIR = "catalogs"  # under the data dir: the imported files, to resolve profiles against
 SEARCH_LIMIT = 100
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -68,38 +72,73 @@ def import_document(
 ) -> ImportOutcome:
     """Import a catalog, a resolved profile catalog, a profile (resolved against catalogs
     imported before) or a mapping collection."""
+    source = _without_controls(source)
     document = parse(data)
     if isinstance(document, oscal.MappingCollection):
         return import_mappings(session, document, source=source, actor=actor)
     if isinstance(document, oscal.Profile):
-        document = _resolve(document, raw_dir)
+        document = _resolve(session, document, raw_dir)
     outcome = import_catalog(session, document, source=source, actor=actor)
     if outcome.created and raw_dir is not None:
-        _keep_raw(raw_dir, source, data)
+        _keep_raw(raw_dir, data)
     return outcome
 
 
-def _keep_raw(raw_dir: Path, source: str, data: bytes) -> None:
-    name = source.rsplit("/", 1)[-1] or "catalog.json"
-    target = raw_dir / RAW_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    temp = target / f".{name}.part"
-    temp.write_bytes(data)
-    temp.replace(target / name)
+def _without_controls(source: str) -> str:
+    """The source without control characters (a NUL byte has no place in the database)."""
+    return "".join(char for char in source if unicodedata.category(char) != "Cc")
 
 
-def _resolve(profile: oscal.Profile, raw_dir: Path | None) -> oscal.Catalog:
+def raw_path(raw_dir: Path, sha256: str) -> Path:
+    """Where the imported file with this SHA-256 is kept; never named after the upload."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError("not a SHA-256 in lowercase hex")
+    return raw_dir / RAW_DIR / f"{sha256}.json"
+
+
+def _keep_raw(raw_dir: Path, data: bytes) -> None:
+    """Keep the imported file under its SHA-256; the catalog row holds the name it came with."""
+    target = raw_path(raw_dir, hashlib.sha256(data).hexdigest())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=".catalog-", suffix=".part", dir=target.parent)
+    temp = Path(temp_name)
+    try:
+        with open(descriptor, "wb") as out:
+            out.write(data)
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _resolve(session: Session, profile: oscal.Profile, raw_dir: Path | None) -> oscal.Catalog:
     catalogs: dict[str, oscal.Catalog] = {}
-    folder = raw_dir / RAW_DIR if raw_dir else None
     for item in profile.imports:
         name = item.href.rsplit("/", 1)[-1]
-        path = folder / name if folder else None
-        if path is not None and path.is_file():
+        path = _kept_catalog(session, raw_dir, name) if raw_dir else None
+        if path is not None:
             catalogs[name] = parse_catalog_file(path)
     try:
         return oscal.resolve_profile(profile, catalogs)
     except oscal.OscalError as error:
         raise InvalidInput(error.key, **error.params) from error
+
+
+def _kept_catalog(session: Session, raw_dir: Path, name: str) -> Path | None:
+    """The kept file of the newest catalog imported under this file name, if any."""
+    wanted = sanitise_name(name)
+    rows = session.execute(
+        select(col(Catalog.source), col(Catalog.sha256)).order_by(col(Catalog.id).desc())
+    ).all()
+    for source, sha256 in rows:
+        if sanitise_name(source) == wanted and _SHA256.fullmatch(sha256):
+            path = raw_path(raw_dir, sha256)
+            if path.is_file():
+                return path
+    if name in ("", ".", "..") or "\\" in name or "\x00" in name:
+        return None
+    legacy = raw_dir / RAW_DIR / name  # earlier versions kept the file under its own name
+    return legacy if legacy.is_file() else None
 
 
 def parse_catalog_file(path: Path) -> oscal.Catalog:

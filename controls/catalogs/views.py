@@ -13,6 +13,8 @@ from controls.catalogs import oscal, service
 from controls.catalogs.models import Catalog
 from controls.check import migration, modelling
 from controls.deps import UiCatalogManager, UiCatalogReader
+from controls.evidence.routes import FileParts
+from controls.evidence.storage import sanitise_name
 from isms.database import SessionDep
 from isms.errors import DomainError
 from isms.identity.models import Role, User
@@ -116,11 +118,15 @@ def import_upload(
     session: SessionDep,
     user: UiCatalogManager,
     _form: Annotated[FormData, Depends(read_form)],
+    parts: FileParts,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     errors = FormErrors()
     if file is None or not file.filename:
         errors.add("file", "validation.missing")
+        return _list_page(request, session, user, errors=errors, status_code=400)
+    if parts > 1:  # only the last would be imported
+        errors.add("file", "validation.too_long")
         return _list_page(request, session, user, errors=errors, status_code=400)
     data = file.file.read(oscal.MAX_BYTES + 1)
     try:
@@ -128,7 +134,7 @@ def import_upload(
             outcome = service.import_document(
                 session,
                 data,
-                source=file.filename,
+                source=sanitise_name(file.filename),
                 actor=user.username,
                 raw_dir=request.app.state.settings.data_dir,
             )

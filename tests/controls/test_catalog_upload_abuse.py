@@ -4,8 +4,10 @@ the form, and import nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from isms.database import session_scope
 from isms.i18n import translate
 from isms.identity.models import Role
 from isms.settings import Settings
-from tests.conftest import TEST_DATABASE_URL, csrf_from
+from tests.conftest import csrf_from
 from tests.controls import samples
 from tests.factories import auth, make_user
 
@@ -157,35 +159,49 @@ def test_hostile_names_of_a_genuine_catalog_stay_in_the_catalog_folder(
     assert all(path.parent == data_dir / "catalogs" for path in new), new
 
 
-KEEP_RAW = (
-    "catalogs.service._keep_raw writes the raw file under the upload's own name: a name of "
-    "'..' or a NUL byte makes the write fail with a 500 (PostgreSQL refuses the NUL in the "
-    "catalog's source column first, with a 400); the name needs sanitising there"
-)
-
-
 @pytest.mark.parametrize(
-    "filename",
-    [
-        pytest.param(
-            b"kat\x00.json",
-            marks=pytest.mark.xfail(not TEST_DATABASE_URL, strict=True, reason=KEEP_RAW),
-            id="nul byte",
-        ),
-        pytest.param(b"a/..", marks=pytest.mark.xfail(strict=True, reason=KEEP_RAW), id="dot dot"),
-    ],
+    "filename", [b"kat\x00.json", b"a/..", b".."], ids=["nul byte", "dot dot", "bare dot dot"]
 )
 def test_names_the_file_system_cannot_hold_are_a_client_error(
-    client: TestClient, isb: dict[str, str], data_dir: Path, filename: bytes
+    client: TestClient, isb: dict[str, str], engine: Engine, data_dir: Path, filename: bytes
 ) -> None:
+    """The kept file is named by its SHA-256, never by the upload; the name is only metadata."""
     before = files_under(data_dir.parent)
-    body, headers = multipart(filename, samples.catalog(title="Katalog mit Namen"))
-    try:
-        response = client.post(API, headers={**isb, **headers}, content=body)
-        assert response.status_code < 500, response.text
-    finally:  # the failed write leaves its temporary file behind: not for the next test
-        for path in files_under(data_dir.parent) - before:
-            path.unlink()
+    content = samples.catalog(title=f"Katalog mit Namen {filename!r}")
+    body, headers = multipart(filename, content)
+    response = client.post(API, headers={**isb, **headers}, content=body)
+    assert response.status_code == 201, response.text
+    new = files_under(data_dir.parent) - before
+    assert new == {data_dir / "catalogs" / f"{hashlib.sha256(content).hexdigest()}.json"}, new
+    with session_scope(engine) as session:
+        source = session.get_one(Catalog, response.json()["id"]).source
+    assert "\x00" not in source and "/" not in source and source not in ("", ".", "..")
+
+
+def test_a_profile_resolves_against_a_catalog_kept_under_its_hash(
+    client: TestClient, isb: dict[str, str], data_dir: Path
+) -> None:
+    kernel = samples.catalog(title="Kernel")
+    imported = client.post(API, headers=isb, files={"file": ("Kernel-catalog.json", kernel)})
+    assert imported.status_code == 201, imported.text
+    assert not (data_dir / "catalogs" / "Kernel-catalog.json").exists()
+    profile = {
+        "profile": {
+            "uuid": "00000000-0000-4000-8000-000000000002",
+            "metadata": {
+                "title": "Profil",
+                "version": "1",
+                "oscal-version": "1.1.3",
+                "last-modified": "2026-01-01T00:00:00Z",
+            },
+            "imports": [{"href": "https://example.org/x/Kernel-catalog.json", "include-all": {}}],
+        }
+    }
+    response = client.post(
+        API, headers=isb, files={"file": ("profil.json", json.dumps(profile).encode())}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["count"] == 2
 
 
 def test_multipart_abuse_is_a_422(
@@ -204,11 +220,6 @@ def test_multipart_abuse_is_a_422(
     unchanged()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two file parts: FastAPI keeps the last and the import takes it without a word; "
-    "catalogs/routes.py needs the same check as the evidence upload (routes.file_parts)",
-)
 def test_two_file_parts_are_refused(
     client: TestClient, isb: dict[str, str], unchanged: Callable[[], None]
 ) -> None:
@@ -221,6 +232,7 @@ def test_two_file_parts_are_refused(
         ],
     )
     assert response.status_code == 422, response.text
+    assert response.json()["error"] == "validation_error"
     unchanged()
 
 
@@ -257,6 +269,13 @@ def test_form_refusals_in_the_error_summary(
         ({"file": ("a.pdf", samples.pdf())}, "oscal.not_json"),
         ({"file": ("a.json", b"[1]")}, "oscal.not_oscal"),
         ({"upload": ("a.json", samples.catalog())}, "validation.missing"),
+        (
+            [
+                ("file", ("a.json", samples.catalog("A"))),
+                ("file", ("b.json", samples.catalog("B"))),
+            ],
+            "validation.too_long",
+        ),
     ):
         response = post(files)
         assert response.status_code == 400, response.text
