@@ -230,17 +230,8 @@ def task_page(
     return _task(request, session, user, task_id)
 
 
-def _upload(
-    request: Request,
-    session: Session,
-    user: User,
-    task: Any,
-    form: FormData,
-    file: UploadFile,
-    errors: FormErrors,
-) -> int | None:
-    """A new evidence file sent with the answer, stored like any upload; its id, or None with
-    the problem in errors."""
+def _valid_until(form: FormData, errors: FormErrors) -> date | None:
+    """The validity of a file sent with the answer, or None with the problem in errors."""
     raw = str(form.get("valid_until") or "").strip()
     try:
         valid_until = date.fromisoformat(raw) if raw else None
@@ -248,7 +239,21 @@ def _upload(
         valid_until = None
     if valid_until is None:
         errors.add("valid_until", "validation.missing" if not raw else "validation.date_parsing")
-        return None
+    return valid_until
+
+
+def _upload(
+    request: Request,
+    session: Session,
+    user: User,
+    task: Any,
+    form: FormData,
+    file: UploadFile,
+    valid_until: date,
+    errors: FormErrors,
+) -> int | None:
+    """A new evidence file sent with the answer, stored like any upload; its id, or None with
+    the problem in errors."""
     evidence = attempt(
         session,
         errors,
@@ -281,10 +286,8 @@ def answer(
     scope = department_scope(user)
     task, _ = service.get_task(session, task_id=task_id, scope=scope)
     errors = FormErrors()
-    uploaded = None
-    if file is not None and file.filename and task.subject in (Subject.EVIDENCE, Subject.KRITIS):
-        uploaded = _upload(request, session, user, task, form, file, errors)
-    unchanged = form.get("unchanged") == "ja"
+    with_file = bool(file and file.filename) and task.subject in (Subject.EVIDENCE, Subject.KRITIS)
+    valid_until = _valid_until(form, errors) if with_file else None
     proposed = {
         name: str(form.get(f"proposed-{name}") or "").strip()
         for name in PROPOSABLE[task.subject]
@@ -293,13 +296,17 @@ def answer(
     if form.get("unchanged") not in ("ja", "nein"):
         errors.add("unchanged", "error.field_required")
     data = {
-        "unchanged": unchanged,
+        "unchanged": form.get("unchanged") == "ja",
         "proposed": proposed,
         "comment": str(form.get("comment") or ""),
-        "evidence_id": uploaded or int_value(form.get("evidence_id")),
+        "evidence_id": int_value(form.get("evidence_id")),
         "version": str(form.get("version") or "") or None,
     }
-    payload = not errors and validate(ReviewAnswer, data, errors)
+    payload = validate(ReviewAnswer, data, errors)
+    # the file is stored last: a refused answer must not leave it in the store
+    if payload and not errors and file is not None and valid_until is not None:
+        uploaded = _upload(request, session, user, task, form, file, valid_until, errors)
+        payload = payload.model_copy(update={"evidence_id": uploaded})
     saved = (
         payload
         and not errors

@@ -100,11 +100,6 @@ def test_a_wrong_type_in_an_answer_is_refused_and_leaves_nothing(
     assert (evidence_rows(engine), stored(data_dir)) == (rows, files)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reviews/views.answer stores the new file before it checks the rest of the answer; "
-    "the rollback drops the evidence row but the file stays in the store",
-)
 def test_a_refused_answer_leaves_no_file(
     client: TestClient,
     org: Org,
