@@ -504,7 +504,7 @@ def write(city: City, figures: dict[str, Any], directory: Path = RESULTS) -> Pat
         "database": city.engine.dialect.name,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()} {platform.python_version()}",
-        "command": " ".join(sys.argv),
+        "command": " ".join(["python -m benchmarks.bench_city", *sys.argv[1:]]),
         "figures": figures,
     }
     scale = f"{figures['scale']:g}"
