@@ -43,7 +43,10 @@ def event_digest(row: dict[str, Any]) -> str:
 
 
 def append_events(connection: Connection, events: list[dict[str, Any]]) -> None:
-    """Chain and insert events in the caller's transaction, one appender at a time."""
+    """Chain and insert events in the caller's transaction, one appender at a time.
+
+    On PostgreSQL the lock is held until that transaction ends: append just before the commit
+    (isms.audit.service collects a transaction's events and does so)."""
     if not events:
         return
     if connection.dialect.name == "postgresql":

@@ -1,17 +1,23 @@
-"""Recording audit events: automatically for every flushed change, explicitly for the rest."""
+"""Recording audit events: automatically for every flushed change, explicitly for the rest.
+
+The events of a transaction are collected as it goes and appended to the chain just before it
+commits: the chain's lock is then held for the append and the commit only, not for the whole
+request. A rolled-back savepoint drops the events collected in it, a rolled-back (or abandoned)
+transaction all of them.
+"""
 
 from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
+from sqlalchemy.orm import SessionTransaction, UOWTransaction
 from sqlmodel import Session, SQLModel, col
 
 from isms.audit.chain import append_events
@@ -21,6 +27,9 @@ from isms.database import run_regardless
 from isms.pagination import Page, PageParams, apply_sort
 
 SYSTEM_ACTOR = "system"
+PENDING_KEY = "isms_audit_pending"
+# Events a transaction collects before they go into the chain early (bounded memory).
+MAX_PENDING = 10_000
 
 
 @dataclass(frozen=True)
@@ -153,11 +162,109 @@ def _event_fields(obj: Any, action: str, before: Any, after: Any) -> dict[str, A
     }
 
 
+@dataclass
+class _Pending:
+    """The events of one (root) transaction not yet in the chain."""
+
+    transaction: SessionTransaction
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # where the events of each savepoint begin in the list, by id (set when one begins)
+    savepoints: dict[int, int] = field(default_factory=dict)
+    # set once the events are appended before the commit: later ones go straight in
+    appended: bool = False
+
+
+def _pending(session: OrmSession) -> _Pending:
+    root = session.get_transaction()
+    assert root is not None, "audit events belong to a transaction"
+    pending = session.info.get(PENDING_KEY)
+    if not isinstance(pending, _Pending) or pending.transaction is not root:
+        pending = session.info[PENDING_KEY] = _Pending(root)
+    return pending
+
+
+def _collect(session: OrmSession, events: list[dict[str, Any]]) -> None:
+    if not events:
+        return
+    pending = _pending(session)
+    pending.events.extend(events)
+    # After the append before the commit (a later flush) everything goes straight in; so does
+    # a very long list (bulk work), outside savepoints, whose rows would take others' events
+    # with them when rolled back.
+    if pending.appended or (
+        len(pending.events) >= MAX_PENDING and not session.in_nested_transaction()
+    ):
+        _append_collected(session, pending)
+
+
+def _append_collected(session: OrmSession, pending: _Pending) -> None:
+    # only ever outside savepoints: rows inserted in one would go if it were rolled back
+    events, pending.events = pending.events, []
+    pending.savepoints.clear()
+    if events:
+        append_events(session.connection(), events)
+
+
+def append_pending(session: OrmSession) -> None:
+    """Flush, and put the events collected so far into the chain now rather than at commit.
+
+    Only for code that must read the audit events of its own, uncommitted transaction: from
+    here to the commit this transaction holds the chain's lock (on PostgreSQL)."""
+    if session.in_nested_transaction():
+        raise RuntimeError("audit events can only be appended outside a savepoint")
+    session.flush()
+    if session.get_transaction() is not None:
+        _append_collected(session, _pending(session))
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _audit_after_flush(session: OrmSession, _flush: UOWTransaction) -> None:
     # In after_flush the new/dirty/deleted sets and attribute histories still describe the
-    # flush just done, and new rows have their ids: the events go into the same transaction.
-    append_events(session.connection(), _change_events(session))
+    # flush just done, and new rows have their ids; the events are appended before the commit.
+    _collect(session, _change_events(session))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _audit_before_commit(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released: its events stay with the transaction
+    # Session.commit() flushes only after this hook: flush here, so that the events of the
+    # last changes are in the list; a flush after the append (by another hook) appends its
+    # events itself.
+    session.flush()
+    pending = _pending(session)
+    pending.appended = True
+    _append_collected(session, pending)
+
+
+@event.listens_for(OrmSession, "after_transaction_create")
+def _audit_savepoint_begins(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        pending = _pending(session)
+        pending.savepoints[id(transaction)] = len(pending.events)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _audit_rolled_back(session: OrmSession, previous: SessionTransaction) -> None:
+    pending = session.info.get(PENDING_KEY)
+    if not isinstance(pending, _Pending):
+        return
+    # What the database rolled back: the innermost savepoint or the transaction itself
+    # (a failed flush rolls back its enclosing one).
+    boundary: SessionTransaction | None = previous
+    while boundary is not None and not boundary.nested and boundary.parent is not None:
+        boundary = boundary.parent
+    if boundary is not None and boundary.nested:
+        del pending.events[pending.savepoints.get(id(boundary), len(pending.events)) :]
+    else:
+        session.info.pop(PENDING_KEY, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _audit_transaction_ends(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        # committed (the events are in) or closed without commit (they are dropped)
+        session.info.pop(PENDING_KEY, None)
 
 
 def record(
@@ -170,10 +277,11 @@ def record(
     after: dict[str, Any] | None = None,
     actor: Actor | None = None,
 ) -> None:
-    """Append one explicit event (login, logout, denial, ...) in the session's transaction."""
+    """Add one explicit event (login, logout, denial, ...) to the session's transaction."""
     who = actor or _actor(session)
-    append_events(
-        session.connection(),
+    session.connection()  # begins the transaction the event belongs to
+    _collect(
+        session,
         [
             {
                 "occurred_at": utcnow(),
