@@ -627,3 +627,15 @@ def test_path_for_refuses_anything_but_a_lowercase_hex_sha256(tmp_path: Path, sh
         path_for(tmp_path, sha256)
     with pytest.raises(ValueError, match="SHA-256"):
         verify(tmp_path, sha256)
+
+
+def test_a_pdf_with_the_zip_signature_by_chance_is_still_a_pdf(tmp_path: Path) -> None:
+    """The bytes of a ZIP directory's signature inside a PDF's last page are not a ZIP: only a
+    complete end record reaching the end of the file makes a polyglot."""
+    chance = pdf_bytes() + b"% " + b"PK\x05\x06" + bytes(range(40)) + b"\n%%EOF\n"
+    assert store_bytes(tmp_path, chance, "bericht.pdf").media_type == PDF
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.js", b"alert(1)")
+    with pytest.raises(InvalidInput):
+        store_bytes(tmp_path, pdf_bytes() + buffer.getvalue(), "polyglot.pdf")
