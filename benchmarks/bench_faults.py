@@ -242,7 +242,9 @@ def _check_writes(engine: Any, data_dir: Path, log: Log) -> dict[str, Any]:
     }
 
 
-def _slow_document() -> bytes:
+def slow_document() -> bytes:
+    """A small DOCX that unpacks to 300 MB: the server checks every entry after storing it,
+    which keeps its part file there for about a second."""
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(
@@ -260,7 +262,7 @@ def _slow_document() -> bytes:
 def _kill_during_upload(server: Server, engine: Any, data_dir: Path) -> dict[str, Any]:
     """SIGKILL to every server process while it checks a stored upload, then a restart."""
     root = evidence_service.root(data_dir)
-    document = _slow_document()
+    document = slow_document()
     token = httpx.post(
         f"{server.base}/api/v1/auth/token",
         data={"username": "faults-isb", "password": PASSWORD},

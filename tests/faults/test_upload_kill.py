@@ -4,14 +4,13 @@ store, no row without its file, leftovers cleared without touching a live upload
 from __future__ import annotations
 
 import hashlib
-import io
 import threading
 import time
-import zipfile
 
 import pytest
 from sqlalchemy import Engine, text
 
+from benchmarks.bench_faults import slow_document
 from controls.evidence import storage
 from tests.faults.conftest import (
     HOUR,
@@ -26,23 +25,6 @@ from tests.faults.conftest import (
 )
 
 TEXT = b"Nachweis der Datensicherung, Zeile fuer Zeile.\n" * 200_000  # 9.4 MB of text
-
-
-def slow_document() -> bytes:
-    """A small DOCX that unpacks to 300 MB: the server checks every entry after storing it,
-    which keeps its part file there for about a second."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<Types><Override ContentType="application/vnd.openxmlformats-officedocument.'
-            'wordprocessingml.document.main+xml" PartName="/word/document.xml"/></Types>',
-        )
-        archive.writestr("word/document.xml", "<w:document/>")
-        with archive.open("word/media/scan.bin", "w") as entry:
-            for _ in range(300):
-                entry.write(bytes(1 << 20))
-    return buffer.getvalue()
 
 
 def received(server: Server, size: int) -> bool:

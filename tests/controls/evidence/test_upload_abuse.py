@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from openpyxl import Workbook
-from reportlab.pdfgen import canvas
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
@@ -31,6 +30,7 @@ from isms.identity.models import Role
 from isms.settings import Settings
 from tests.conftest import csrf_from
 from tests.controls.conftest import Org
+from tests.controls.evidence.test_storage import pdf_bytes
 from tests.factories import auth, make_user
 
 KIB = 1024
@@ -44,14 +44,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- sample files ------------------------------------------------------------------------------
-
-
-def pdf_bytes(text: str = "Nachweis Datensicherung") -> bytes:
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, text)
-    page.save()
-    return buffer.getvalue()
 
 
 def xlsx_bytes() -> bytes:
