@@ -1100,9 +1100,7 @@ def build_management(session: Session, scope: Scope, language: str = "de") -> Do
         flt=review_service.TaskFilter(overdue=True),
         scope=None,
     ).total
-    _, plan_summary = measures.plan(
-        session, page=PageParams(limit=1), flt=measures.PlanFilter(overdue=True), scope=None
-    )
+    plan_summary = measures.plan_summary(session, flt=measures.PlanFilter(overdue=True), scope=None)
     total = sum(r.total for r in by_practice)
     worked = sum(r.total - r.unbearbeitet for r in by_practice)
     facts = (

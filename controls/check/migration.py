@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from controls.catalogs.models import Catalog, Control
 from controls.check import modelling
-from controls.check.models import CheckEntry
+from controls.check.models import CheckEntry, priority_of
 from isms.audit.service import record
 from isms.errors import Conflict
 
@@ -68,6 +68,7 @@ def migrate(session: Session, *, catalog: Catalog, actor: str) -> MigrationResul
                         "practice": practice,
                         "sort_order": order,
                         "modal_verb": verb,
+                        "priority": priority_of(verb),
                     }
                 )
             else:

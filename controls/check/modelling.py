@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from controls.catalogs.models import Catalog, Control
-from controls.check.models import CheckEntry, CheckStatus, Decision, ModellingDecision, Origin
+from controls.check.models import (
+    CheckEntry,
+    CheckStatus,
+    Decision,
+    ModellingDecision,
+    Origin,
+    priority_of,
+)
 from controls.evidence.models import CheckEvidence
 from isms.audit.service import record
 from isms.database import bulk_insert
@@ -293,6 +300,7 @@ def _new_entry(
         "practice": info.practice,
         "sort_order": info.sort_order,
         "modal_verb": info.modal_verb,
+        "priority": priority_of(info.modal_verb),
         "modelled": True,
         "origin": origin.value,
         "status": CheckStatus.UNBEARBEITET.value,

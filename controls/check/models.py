@@ -20,6 +20,16 @@ class CheckStatus(enum.StrEnum):
     UNBEARBEITET = "unbearbeitet"
 
 
+# The Realisierungsplan's priority of an open requirement, from its modal verb: MUSS 1, SOLLTE 2,
+# anything else (KANN) 3. Stored on the entry, so the plan reads its order off an index.
+PRIORITY_OF_VERB = {"MUSS": 1, "SOLLTE": 2}
+LOWEST_PRIORITY = 3
+
+
+def priority_of(modal_verb: str | None) -> int:
+    return PRIORITY_OF_VERB.get(modal_verb or "", LOWEST_PRIORITY)
+
+
 class Origin(enum.StrEnum):
     AUTO = "auto"  # through the target-object categories (and sec_level)
     ADDED = "added"  # selected by the ISB
@@ -98,6 +108,33 @@ class CheckEntry(SQLModel, table=True):
             "sort_order",
         ),
         Index("ix_check_entry_asset_order", "asset_id", "sort_order"),
+        # The Realisierungsplan: per open status, a page in plan order (priority, due date, id)
+        # and the totals, read off the index alone. Entries without a target date come last
+        # in the plan and have their own index, in which the order needs no sort either.
+        Index(
+            "ix_check_entry_plan",
+            "status",
+            "modelled",
+            "priority",
+            "target_date",
+            "id",
+            "owner_department_id",
+            "asset_id",
+            "cost",
+        ),
+        Index(
+            "ix_check_entry_plan_undated",
+            "status",
+            "modelled",
+            "priority",
+            "id",
+            "owner_department_id",
+            "asset_id",
+            "cost",
+            "target_date",  # always NULL here; makes the index covering on SQLite
+            sqlite_where=text("target_date IS NULL"),
+            postgresql_where=text("target_date IS NULL"),
+        ),
         Index("ix_check_entry_practice_status", "practice", "status"),
     )
 
@@ -109,6 +146,7 @@ class CheckEntry(SQLModel, table=True):
     practice: str | None = Field(default=None, max_length=100)
     sort_order: int = 0
     modal_verb: str | None = Field(default=None, max_length=20)
+    priority: int = LOWEST_PRIORITY  # priority_of(modal_verb), kept in step with it
     modelled: bool = True  # False: no longer applies, kept for history
     origin: Origin = Field(
         default=Origin.AUTO,

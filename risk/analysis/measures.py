@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, case, func, literal, null, or_, select, type_coerce
+from sqlalchemy import case, func, literal, or_, select
 from sqlmodel import Session, col
 
 from controls.catalogs.models import Control
@@ -24,7 +24,6 @@ from risk.assets.models import Asset
 OPEN_CHECK = (CheckStatus.TEILWEISE, CheckStatus.NEIN)
 # What a department records on its measures; the rest of a measure is the ISB's decision.
 DEPARTMENT_FIELDS = {"status", "due_date", "responsible"}
-PRIORITY_OF_VERB = {"MUSS": 1, "SOLLTE": 2}  # everything else (KANN): 3
 
 
 def default_priority(category_rank: int, categories: int) -> int:
@@ -243,120 +242,188 @@ class PlanSummary:
     cost: int
 
 
-def _plan_query(flt: PlanFilter, scope: set[int] | None) -> Any:
-    priority = case(
-        *((col(CheckEntry.modal_verb) == verb, p) for verb, p in PRIORITY_OF_VERB.items()),
-        else_=3,
-    )
-    checks: Any = (
-        select(
-            literal("check").label("kind"),
-            col(CheckEntry.id).label("id"),
-            type_coerce(col(CheckEntry.control_ref), String).label("ref"),
-            type_coerce(col(Control.title), String).label("title"),
-            col(CheckEntry.asset_id).label("asset_id"),
-            type_coerce(null(), String).label("risk_ref"),
-            col(CheckEntry.owner_department_id).label("owner_department_id"),
-            type_coerce(col(CheckEntry.responsible), String).label("responsible"),
-            type_coerce(col(CheckEntry.target_date), Date).label("due_date"),
-            type_coerce(col(CheckEntry.cost), Integer).label("cost"),
-            type_coerce(priority, Integer).label("priority"),
-            type_coerce(col(CheckEntry.status), String).label("status"),
-            type_coerce(col(CheckEntry.version), Integer).label("version"),
-        )
-        .join(Control, col(Control.id) == col(CheckEntry.control_id))
-        .where(col(CheckEntry.modelled), col(CheckEntry.status).in_(OPEN_CHECK))
-    )
-    measures: Any = (
-        select(
-            literal("measure").label("kind"),
-            col(Measure.id).label("id"),
-            type_coerce(col(Measure.control_ref), String).label("ref"),
-            type_coerce(col(Measure.title), String).label("title"),
-            col(Risk.asset_id).label("asset_id"),
-            type_coerce(col(Risk.ref), String).label("risk_ref"),
-            col(Measure.owner_department_id).label("owner_department_id"),
-            type_coerce(col(Measure.responsible), String).label("responsible"),
-            type_coerce(col(Measure.due_date), Date).label("due_date"),
-            type_coerce(col(Measure.cost), Integer).label("cost"),
-            type_coerce(col(Measure.priority), Integer).label("priority"),
-            type_coerce(col(Measure.status), String).label("status"),
-            type_coerce(col(Measure.version), Integer).label("version"),
-        )
+def _filtered(part: Any, flt: PlanFilter, scope: set[int] | None, owner: Any, asset: Any) -> Any:
+    if scope is not None:
+        part = part.where(owner.in_(scope))
+    if flt.department_id is not None:
+        part = part.where(owner == flt.department_id)
+    if flt.asset_ids is not None:
+        on_objects = asset.in_(flt.asset_ids)
+        part = part.where(or_(on_objects, asset.is_(None)) if flt.with_domain else on_objects)
+    return part
+
+
+def _check_parts(flt: PlanFilter, scope: set[int] | None, columns: list[Any]) -> list[Any]:
+    """The open requirements as four parts, each read off an index in plan order: per open
+    status, those with a target date (priority, date, id) and those without (priority, id)."""
+    parts = []
+    for status in OPEN_CHECK:
+        for dated in (True, False):
+            if flt.overdue and not dated:
+                continue
+            due = col(CheckEntry.target_date)
+            part = select(*columns).where(
+                col(CheckEntry.status) == status,
+                col(CheckEntry.modelled),
+                due.is_not(None) if dated else due.is_(None),
+            )
+            if flt.priority:
+                part = part.where(col(CheckEntry.priority) == flt.priority)
+            if flt.overdue:
+                part = part.where(due < date.today())
+            owner, asset = col(CheckEntry.owner_department_id), col(CheckEntry.asset_id)
+            parts.append((_filtered(part, flt, scope, owner, asset), dated))
+    return parts
+
+
+def _measure_part(flt: PlanFilter, scope: set[int] | None, columns: list[Any]) -> Any:
+    part = (
+        select(*columns)
         .join(Risk, col(Risk.id) == col(Measure.risk_id))
         .where(col(Measure.status).in_(OPEN_MEASURE), col(Risk.status) != RiskStatus.CLOSED)
     )
-    parts = []
-    for kind, part, owner, due in (
-        ("check", checks, col(CheckEntry.owner_department_id), col(CheckEntry.target_date)),
-        ("measure", measures, col(Measure.owner_department_id), col(Measure.due_date)),
-    ):
-        if flt.kind and flt.kind != kind:
-            continue
-        if scope is not None:
-            part = part.where(owner.in_(scope))
-        if flt.department_id is not None:
-            part = part.where(owner == flt.department_id)
-        if flt.overdue:
-            part = part.where(due < date.today())
-        parts.append(part)
-    if not parts:
+    if flt.priority:
+        part = part.where(col(Measure.priority) == flt.priority)
+    if flt.overdue:
+        part = part.where(col(Measure.due_date) < date.today())
+    return _filtered(part, flt, scope, col(Measure.owner_department_id), col(Risk.asset_id))
+
+
+def _kinds(flt: PlanFilter) -> tuple[str, ...]:
+    if flt.kind is None:
+        return ("check", "measure")
+    if flt.kind not in ("check", "measure"):
         raise InvalidInput("error.plan_kind_unknown", field="kind", allowed="check, measure")
-    union = parts[0].union_all(*parts[1:]) if len(parts) > 1 else parts[0]
-    plan = union.subquery("plan")
-    return plan
+    return (flt.kind,)
+
+
+def plan_summary(session: Session, *, flt: PlanFilter, scope: set[int] | None) -> PlanSummary:
+    """The plan's totals: items, overdue items and estimated cost, counted off the indexes."""
+    total = overdue = cost = 0
+    kinds = _kinds(flt)
+    today = date.today()
+    parts: list[Any] = []
+    if "check" in kinds:
+        due, money = col(CheckEntry.target_date), col(CheckEntry.cost)
+        counts = [func.count(), func.sum(case((due < today, 1), else_=0)), func.sum(money)]
+        parts += [part for part, _ in _check_parts(flt, scope, counts)]
+    if "measure" in kinds:
+        due, money = col(Measure.due_date), col(Measure.cost)
+        counts = [func.count(), func.sum(case((due < today, 1), else_=0)), func.sum(money)]
+        parts.append(_measure_part(flt, scope, counts))
+    for part in parts:
+        n, late, money_sum = session.execute(part).one()
+        total, overdue, cost = total + n, overdue + int(late or 0), cost + int(money_sum or 0)
+    return PlanSummary(total, overdue, cost)
+
+
+def _page_keys(
+    session: Session, *, page: PageParams, flt: PlanFilter, scope: set[int] | None
+) -> list[tuple[str, int]]:
+    """The (kind, id) of one page in plan order: each part gives its first offset + limit
+    rows in that order (an index range, no sort), and only those are merged."""
+    enough = page.offset + page.limit
+    kinds = _kinds(flt)
+    parts: list[Any] = []
+    if "check" in kinds:
+        columns = [
+            literal("check").label("kind"),
+            col(CheckEntry.id).label("id"),
+            col(CheckEntry.priority).label("priority"),
+            col(CheckEntry.target_date).label("due_date"),
+        ]
+        for part, dated in _check_parts(flt, scope, columns):
+            order: list[Any] = [CheckEntry.priority, CheckEntry.target_date, CheckEntry.id]
+            parts.append(part.order_by(*(order if dated else order[::2])).limit(enough))
+    if "measure" in kinds:
+        columns = [
+            literal("measure").label("kind"),
+            col(Measure.id).label("id"),
+            col(Measure.priority).label("priority"),
+            col(Measure.due_date).label("due_date"),
+        ]
+        part = _measure_part(flt, scope, columns)
+        due = col(Measure.due_date).asc().nulls_last()
+        parts.append(part.order_by(col(Measure.priority), due, col(Measure.id)).limit(enough))
+    # each part is wrapped: SQLite allows no ORDER BY or LIMIT inside a compound select
+    wrapped = [select(*part.subquery().c) for part in parts]
+    union: Any = wrapped[0].union_all(*wrapped[1:]) if len(wrapped) > 1 else wrapped[0]
+    keys = union.subquery("plan")
+    rows = session.execute(
+        select(keys.c.kind, keys.c.id)
+        .order_by(keys.c.priority, keys.c.due_date.asc().nulls_last(), keys.c.kind, keys.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    return [(kind, int(item_id)) for kind, item_id in rows]
+
+
+def _check_items(session: Session, ids: list[int]) -> dict[int, PlanItem]:
+    rows = session.execute(
+        select(CheckEntry, col(Control.title), col(Asset.short_id), col(Asset.name))
+        .join(Control, col(Control.id) == col(CheckEntry.control_id))
+        .outerjoin(Asset, col(Asset.id) == col(CheckEntry.asset_id))
+        .where(col(CheckEntry.id).in_(ids))
+    ).all()
+    return {
+        e.id or 0: PlanItem(
+            kind="check",
+            id=e.id or 0,
+            ref=e.control_ref,
+            title=title or "",
+            asset_id=e.asset_id,
+            asset_short_id=short_id,
+            asset_name=name,
+            risk_ref=None,
+            owner_department_id=e.owner_department_id,
+            responsible=e.responsible,
+            due_date=e.target_date,
+            cost=e.cost,
+            priority=e.priority,
+            status=e.status.value,
+            version=e.version,
+        )
+        for e, title, short_id, name in rows
+    }
+
+
+def _measure_items(session: Session, ids: list[int]) -> dict[int, PlanItem]:
+    rows = session.execute(
+        select(Measure, col(Risk.ref), col(Risk.asset_id), col(Asset.short_id), col(Asset.name))
+        .join(Risk, col(Risk.id) == col(Measure.risk_id))
+        .outerjoin(Asset, col(Asset.id) == col(Risk.asset_id))
+        .where(col(Measure.id).in_(ids))
+    ).all()
+    return {
+        m.id or 0: PlanItem(
+            kind="measure",
+            id=m.id or 0,
+            ref=m.control_ref,
+            title=m.title,
+            asset_id=asset_id,
+            asset_short_id=short_id,
+            asset_name=name,
+            risk_ref=risk_ref,
+            owner_department_id=m.owner_department_id,
+            responsible=m.responsible,
+            due_date=m.due_date,
+            cost=m.cost,
+            priority=m.priority,
+            status=m.status.value,
+            version=m.version,
+        )
+        for m, risk_ref, asset_id, short_id, name in rows
+    }
 
 
 def plan(
     session: Session, *, page: PageParams, flt: PlanFilter, scope: set[int] | None
 ) -> tuple[Page[PlanItem], PlanSummary]:
-    """One page of the plan, most urgent first (priority, then due date), with the totals."""
-    plan = _plan_query(flt, scope)
-    where = [plan.c.priority == flt.priority] if flt.priority else []
-    if flt.asset_ids is not None:
-        on_objects = plan.c.asset_id.in_(flt.asset_ids)
-        where.append(on_objects | plan.c.asset_id.is_(None) if flt.with_domain else on_objects)
-    summary = session.execute(
-        select(
-            func.count(),
-            func.sum(case((plan.c.due_date < date.today(), 1), else_=0)),
-            func.sum(plan.c.cost),
-        ).where(*where)
-    ).one()
-    rows = session.execute(
-        select(plan, col(Asset.short_id), col(Asset.name))
-        .outerjoin(Asset, col(Asset.id) == plan.c.asset_id)
-        .where(*where)
-        .order_by(
-            plan.c.priority,
-            plan.c.due_date.asc().nulls_last(),
-            plan.c.kind,
-            plan.c.id,
-        )
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
-    items = [
-        PlanItem(
-            kind=r.kind,
-            id=r.id,
-            ref=r.ref or "",
-            title=r.title or "",
-            asset_id=r.asset_id,
-            asset_short_id=r.short_id,
-            asset_name=r.name,
-            risk_ref=r.risk_ref,
-            owner_department_id=r.owner_department_id,
-            responsible=r.responsible or "",
-            due_date=r.due_date,
-            cost=None if r.cost is None else int(r.cost),
-            priority=int(r.priority),
-            status=r.status,
-            version=int(r.version),
-        )
-        for r in rows
-    ]
-    total, overdue, cost = summary
-    return Page(items=items, total=int(total or 0)), PlanSummary(
-        int(total or 0), int(overdue or 0), int(cost or 0)
-    )
+    """One page of the plan, most urgent first (priority, then due date; undated last), with
+    the totals. The page is chosen on the keys alone; only its rows are loaded and joined."""
+    summary = plan_summary(session, flt=flt, scope=scope)
+    keys = _page_keys(session, page=page, flt=flt, scope=scope) if summary.total else []
+    checks = _check_items(session, [i for kind, i in keys if kind == "check"])
+    measures = _measure_items(session, [i for kind, i in keys if kind == "measure"])
+    items = [checks[i] if kind == "check" else measures[i] for kind, i in keys]
+    return Page(items=items, total=summary.total), summary

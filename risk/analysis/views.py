@@ -793,9 +793,7 @@ def dashboard_widget(session: Session, user: User) -> dict[str, Any]:
     """Open risks by category (before treatment) and the overdue items of the plan."""
     scope = department_scope(user)
     result = service.heatmap(session, scope=scope)
-    _, summary = measures.plan(
-        session, page=PageParams(limit=1), flt=measures.PlanFilter(overdue=True), scope=scope
-    )
+    summary = measures.plan_summary(session, flt=measures.PlanFilter(overdue=True), scope=scope)
     spec = result.spec
     return {
         "by_category": [
