@@ -389,8 +389,7 @@ def _remodel(session: Any) -> int:
 
 
 def _generate(session: Any) -> int:
-    """The scheduler's run a year on, every default policy active (the review of open check
-    entries too, which the dataset leaves out)."""
+    """The scheduler's run a year on, every default policy active."""
     session.execute(update(ReviewPolicy).values(active=True))
     runs = generation.generate(session, today=NEXT_YEAR, commit_each=False)
     return sum(run.created for run in runs)

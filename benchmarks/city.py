@@ -40,7 +40,7 @@ from isms.settings import Settings
 from privacy import service as privacy
 from privacy.schemas import ActivityCreate
 from reviews import generation
-from reviews.models import ReviewPolicy, ReviewTask, Subject
+from reviews.models import ReviewPolicy, ReviewTask
 from risk.analysis.models import Risk
 from risk.analysis.service import matrix_for_new_risks
 from risk.analysis.threats import import_threats
@@ -274,18 +274,12 @@ def _activities(city: City, rng: random.Random) -> None:
 
 def _tasks(city: City) -> None:
     """The default review policies, in place since 2020, one scheduler run, then older periods
-    until the wanted number of tasks is there. The review of open check entries is left out of
-    the dataset: it makes one task per entry teilweise/nein and month, about 50,000 a month at
-    this state of the check, and would swamp the task figures; the generation benchmark runs
-    it (see measure_operations)."""
+    until the wanted number of tasks is there. The review of open check entries makes one task
+    per target object and month (it made one per entry until the figures showed 50,000 a
+    month)."""
     with session_scope(city.engine) as session:
         generation.ensure_default_policies(session)
         session.execute(update(ReviewPolicy).values(created_at=SINCE))
-        session.execute(
-            update(ReviewPolicy)
-            .where(col(ReviewPolicy.subject) == Subject.CHECK_GAP)
-            .values(active=False)
-        )
     with session_scope(city.engine) as session:
         set_actor(session, Actor(None, "bench:scheduler"))
         generation.generate(session, today=TODAY, commit_each=True)

@@ -297,7 +297,7 @@ def load_reviews(engine: Engine) -> int:
                 select(ReviewTask)
                 .where(
                     col(ReviewTask.state) == TaskState.OPEN,
-                    col(ReviewTask.subject).in_([Subject.RISK, Subject.CHECK_GAP]),
+                    col(ReviewTask.subject).in_([Subject.RISK, Subject.CHECK_GAPS]),
                 )
                 .order_by(col(ReviewTask.id))
                 .limit(4)

@@ -17,6 +17,7 @@ class PolicySpec:
     lead_days: int
     condition: dict[str, object] = field(default_factory=dict)
     description: str = ""
+    replaces: str = ""  # the name of an older default this one supersedes
 
 
 # vocabulary: the titles are German data the ISB may rename, like a department's name
@@ -55,13 +56,17 @@ DEFAULT_POLICIES: tuple[PolicySpec, ...] = (
         0,
         60,
     ),
+    # One task per target object and month for its open requirements (until their target
+    # dates). Replaces "check-luecken" (one task per requirement and month: tens of thousands a
+    # month at city scale); an installation that has the older policy keeps it, switched off.
     PolicySpec(
-        "check-luecken",
-        "Offene Anforderungen (teilweise/nein) monatlich bis zum Umsetzungstermin",
-        Subject.CHECK_GAP,
+        "check-luecken-objekte",
+        "Offene Anforderungen (teilweise/nein) je Zielobjekt monatlich prüfen",
+        Subject.CHECK_GAPS,
         Schedule.PERIODIC,
         1,
         31,
+        replaces="check-luecken",
     ),
     PolicySpec(
         "nachweise",

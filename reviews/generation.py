@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -26,15 +26,20 @@ from risk.analysis.models import Risk, RiskStatus
 from risk.assets.models import Asset, LifecycleStatus
 
 UNIQUE = ["policy_id", "object_id", "period_key"]
+DOMAIN_LABEL = "Informationsverbund"  # vocabulary: BSI term, the label of the domain's tasks
 
 
 def ensure_default_policies(session: Session) -> int:
-    """Add the default policies that are missing (by name); returns how many were added."""
+    """Add the default policies that are missing (by name); returns how many were added. A
+    default that replaces an older one switches the older one off as it arrives (once: the ISB
+    may switch it on again), and the older one's open tasks become `entfallen`."""
     existing = set(session.scalars(select(col(ReviewPolicy.name))))
     added = 0
     for spec in DEFAULT_POLICIES:
         if spec.name in existing:
             continue
+        if spec.replaces in existing:
+            _retire(session, spec.replaces)
         session.add(
             ReviewPolicy(
                 name=spec.name,
@@ -51,6 +56,21 @@ def ensure_default_policies(session: Session) -> int:
         added += 1
     session.flush()
     return added
+
+
+def _retire(session: Session, name: str) -> None:
+    old = session.scalars(select(ReviewPolicy).where(col(ReviewPolicy.name) == name)).one()
+    old.active = False
+    old.updated_by, old.updated_at = "system", utcnow()
+    session.add(old)
+    for task in session.scalars(
+        select(ReviewTask).where(
+            col(ReviewTask.policy_id) == old.id, col(ReviewTask.state).in_(OPEN_STATES)
+        )
+    ):
+        task.state = TaskState.OBSOLETE
+        session.add(task)
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -183,6 +203,52 @@ def _check_gaps(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
                 yield Due(entry_id, label, version, department_id, period)
 
 
+DOMAIN = 0  # the object id of the information domain's own requirements (CHECK_GAPS)
+OPEN_CHECK = (CheckStatus.TEILWEISE, CheckStatus.NEIN)
+
+
+def _gap_object() -> Any:
+    return func.coalesce(col(CheckEntry.asset_id), DOMAIN)
+
+
+def _object_gaps(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
+    """One task per target object with open requirements in the period (as for a single
+    entry: created by the period's due date, and under review until its target date); the
+    information domain's requirements are one task of the ISB's."""
+    due_objects: dict[Period, list[int]] = {}
+    for period in periods:
+        created_by = datetime.combine(period.due + timedelta(days=1), time.min, tzinfo=UTC)
+        due_objects[period] = list(
+            session.scalars(
+                select(_gap_object())
+                .where(
+                    col(CheckEntry.modelled),
+                    col(CheckEntry.status).in_(OPEN_CHECK),
+                    col(CheckEntry.created_at) < created_by,
+                    or_(
+                        col(CheckEntry.target_date).is_(None),
+                        col(CheckEntry.target_date) >= period.start,
+                    ),
+                )
+                .distinct()
+            )
+        )
+    wanted = {i for ids in due_objects.values() for i in ids}
+    objects = {
+        asset_id: (f"{short_id} {name}", department_id)
+        for asset_id, short_id, name, department_id in session.execute(
+            select(
+                col(Asset.id), col(Asset.short_id), col(Asset.name), col(Asset.department_id)
+            ).where(col(Asset.id).in_(wanted - {DOMAIN}))
+        )
+    }
+    objects[DOMAIN] = (DOMAIN_LABEL, None)
+    for period, ids in due_objects.items():
+        for object_id in sorted(ids):
+            label, department_id = objects[object_id]
+            yield Due(object_id, label, None, department_id, period)
+
+
 def _evidence(session: Session, policy: ReviewPolicy, today: date) -> Iterable[Due]:
     rows = session.execute(
         select(
@@ -254,6 +320,8 @@ def due_tasks(session: Session, policy: ReviewPolicy, today: date) -> list[Due]:
         return list(_risks(session, periods))
     if policy.subject == Subject.CHECK_GAP:
         return list(_check_gaps(session, periods))
+    if policy.subject == Subject.CHECK_GAPS:
+        return list(_object_gaps(session, periods))
     if policy.subject == Subject.PROCESSING:
         return list(_processing(session, periods))
     return []
@@ -344,6 +412,20 @@ def _owners(session: Session, policy: ReviewPolicy) -> dict[Any, int | None]:
                 )
             ).all()
         )
+    if subject == Subject.CHECK_GAPS:
+        ids = set(
+            session.scalars(
+                select(_gap_object())
+                .where(col(CheckEntry.modelled), col(CheckEntry.status).in_(OPEN_CHECK))
+                .distinct()
+            )
+        )
+        departments = dict(
+            session.execute(
+                select(col(Asset.id), col(Asset.department_id)).where(col(Asset.id).in_(ids))
+            ).all()
+        )
+        return {i: departments.get(i) for i in ids}
     if subject == Subject.ACCEPTANCE:
         rows = session.execute(
             select(col(Risk.id), col(Risk.acceptance_expires), col(Risk.owner_department_id))

@@ -23,7 +23,10 @@ class Subject(enum.StrEnum):
     PROTECTION = "protection"  # an asset's Schutzbedarf
     RISK = "risk"  # an open risk
     ACCEPTANCE = "acceptance"  # a risk acceptance before it expires
-    CHECK_GAP = "check_gap"  # a check entry teilweise/nein until its target date
+    CHECK_GAP = "check_gap"  # one check entry teilweise/nein until its target date
+    # the open requirements (teilweise/nein) of one target object, or of the information domain
+    # as a whole (object id 0, the ISB's): one task per object and period, however many
+    CHECK_GAPS = "check_gaps"
     EVIDENCE = "evidence"  # an evidence file before its valid-until date
     KRITIS = "kritis"  # the KRITIS evidence cycle of a critical facility
     PROCESSING = "processing"  # an entry of the record of processing (Art. 30 GDPR), yearly

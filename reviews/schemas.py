@@ -12,6 +12,7 @@ PROPOSABLE: dict[Subject, tuple[str, ...]] = {
     Subject.PROTECTION: ("confidentiality", "integrity", "availability", "justification"),
     Subject.RISK: ("frequency", "impact", "scenario"),
     Subject.CHECK_GAP: ("status", "target_date", "justification", "implementation"),
+    Subject.CHECK_GAPS: (),  # the requirements are updated in the Grundschutz-Check itself
     Subject.ACCEPTANCE: (),
     Subject.EVIDENCE: (),
     Subject.KRITIS: (),

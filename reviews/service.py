@@ -11,8 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
+from controls.catalogs.models import Control
 from controls.check import service as check_service
-from controls.check.models import CheckEntry
+from controls.check.models import CheckEntry, CheckStatus
 from controls.check.schemas import CheckUpdate
 from controls.evidence.models import CheckEvidence, Evidence
 from isms.clock import utcnow
@@ -187,6 +188,51 @@ def current_version(session: Session, task: ReviewTask) -> int | None:
         return None
     found = session.get(model, task.object_id)
     return getattr(found, "version", None) if found is not None else None
+
+
+@dataclass(frozen=True)
+class OpenRequirement:
+    entry_id: int
+    ref: str
+    title: str
+    status: str
+    target_date: date | None
+
+
+MAX_REQUIREMENTS = 500
+
+
+def open_requirements(session: Session, task: ReviewTask) -> list[OpenRequirement]:
+    """The requirements a grouped task reviews: its object's entries teilweise or nein now,
+    in the check's order (the information domain's when the object id is 0)."""
+    if task.subject != Subject.CHECK_GAPS:
+        return []
+    on_object = (
+        col(CheckEntry.asset_id) == task.object_id
+        if task.object_id
+        else col(CheckEntry.asset_id).is_(None)
+    )
+    rows = session.execute(
+        select(
+            col(CheckEntry.id),
+            col(CheckEntry.control_ref),
+            col(Control.title),
+            col(CheckEntry.status),
+            col(CheckEntry.target_date),
+        )
+        .join(Control, col(Control.id) == col(CheckEntry.control_id))
+        .where(
+            on_object,
+            col(CheckEntry.modelled),
+            col(CheckEntry.status).in_([CheckStatus.TEILWEISE, CheckStatus.NEIN]),
+        )
+        .order_by(col(CheckEntry.sort_order), col(CheckEntry.id))
+        .limit(MAX_REQUIREMENTS)
+    )
+    return [
+        OpenRequirement(i, ref, title, CheckStatus(status).value, target)
+        for i, ref, title, status, target in rows
+    ]
 
 
 def answer(

@@ -199,6 +199,7 @@ def _task(
             "choices": CHOICES,
             "dates": DATES,
             "evidence": evidence,
+            "requirements": service.open_requirements(session, task),
             "can_answer": can_answer,
             "can_decide": user.role is service.decider(task.subject)
             and task.state == TaskState.ANSWERED,
@@ -217,6 +218,7 @@ def _object_link(subject: Subject, object_id: int) -> str:
         Subject.RISK: f"/risks/{object_id}",
         Subject.ACCEPTANCE: f"/risks/{object_id}",
         Subject.CHECK_GAP: f"/check/{object_id}",
+        Subject.CHECK_GAPS: f"/assets/{object_id}" if object_id else "/check?domain=ja",
         Subject.EVIDENCE: f"/evidence/{object_id}",
         Subject.PROCESSING: f"/processing-activities/{object_id}",
         Subject.DPIA: f"/dpias/{object_id}",
