@@ -235,15 +235,17 @@ def open_requirements(session: Session, task: ReviewTask) -> list[OpenRequiremen
     ]
 
 
-def answer(
+def check_answer(
     session: Session,
     *,
     task: ReviewTask,
     data: ReviewAnswer,
-    actor: str,
     evidence_scope: set[int] | None,
-) -> ReviewTask:
-    """A department answers an open or returned task; a task that changed meanwhile is a 409."""
+    with_file: bool = False,
+) -> dict[str, Any]:
+    """Everything `answer` checks, changing nothing; the cleaned proposal. The form calls it
+    before it stores a file sent with the answer (with_file), so that an answer refused for
+    its content, a stale version or a task no longer open leaves no file in the store."""
     check_version(task.version, data.version)
     if task.state not in OPEN_STATES:
         raise Conflict(
@@ -252,7 +254,8 @@ def answer(
     proposed = {} if data.unchanged else _check_proposal(session, task, data.proposed)
     if not data.unchanged and not proposed and not data.comment.strip():
         raise InvalidInput("error.review_answer_empty", field="proposed")
-    if task.subject == Subject.EVIDENCE and data.evidence_id is None and not data.comment.strip():
+    no_evidence = data.evidence_id is None and not with_file
+    if task.subject == Subject.EVIDENCE and no_evidence and not data.comment.strip():
         raise InvalidInput("error.review_needs_evidence", field="evidence_id")
     if data.evidence_id is not None:
         evidence = session.get(Evidence, data.evidence_id)
@@ -264,6 +267,19 @@ def answer(
             raise InvalidInput(
                 "error.evidence_unknown", field="evidence_id", ids=str(data.evidence_id)
             )
+    return proposed
+
+
+def answer(
+    session: Session,
+    *,
+    task: ReviewTask,
+    data: ReviewAnswer,
+    actor: str,
+    evidence_scope: set[int] | None,
+) -> ReviewTask:
+    """A department answers an open or returned task; a task that changed meanwhile is a 409."""
+    proposed = check_answer(session, task=task, data=data, evidence_scope=evidence_scope)
     task.unchanged, task.proposed = data.unchanged, proposed
     task.comment, task.evidence_id = data.comment.strip(), data.evidence_id
     task.answered_by, task.answered_at = actor, utcnow()

@@ -305,10 +305,19 @@ def answer(
         "version": str(form.get("version") or "") or None,
     }
     payload = validate(ReviewAnswer, data, errors)
-    # the file is stored last: a refused answer must not leave it in the store
+    # the file is stored last, once the answer has passed every check: a refused answer must
+    # not leave it in the store
     if payload and not errors and file is not None and valid_until is not None:
-        uploaded = _upload(request, session, user, task, form, file, valid_until, errors)
-        payload = payload.model_copy(update={"evidence_id": uploaded})
+        checked = attempt(
+            session,
+            errors,
+            lambda: service.check_answer(
+                session, task=task, data=payload, evidence_scope=scope, with_file=True
+            ),
+        )
+        if checked is not None:
+            uploaded = _upload(request, session, user, task, form, file, valid_until, errors)
+            payload = payload.model_copy(update={"evidence_id": uploaded})
     saved = (
         payload
         and not errors

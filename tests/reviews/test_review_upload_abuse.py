@@ -121,3 +121,41 @@ def test_a_refused_answer_leaves_no_file(
     finally:  # not for the next test
         for path in new:
             path.unlink()
+
+
+@pytest.mark.parametrize("why", ["stale version", "already answered"])
+def test_an_answer_refused_by_the_service_leaves_no_file(
+    client: TestClient,
+    org: Org,
+    engine: Engine,
+    data_dir: Path,
+    task: dict,
+    why: str,
+    login_ui,  # type: ignore[no-untyped-def]
+) -> None:
+    """The answer is refused for the task's state, not its form: checked before the file is
+    stored, so the store holds nothing new (a row would be rolled back, a file would not)."""
+    ui = login_ui("verkehr")
+    token = csrf_from(ui.get(f"/reviews/{task['id']}").text)
+    if why == "already answered":
+        done = client.post(
+            f"/api/v1/reviews/{task['id']}/answer",
+            headers=org.verkehr,
+            json={"unchanged": True, "comment": "erledigt", "version": task["version"]},
+        )
+        assert done.status_code == 200, done.text
+        task = {**task, "version": done.json()["version"]}
+    else:
+        task = {**task, "version": task["version"] + 5}
+    rows, files = evidence_rows(engine), stored(data_dir)
+    pdf = ("neu.pdf", samples.pdf(f"Neue Fassung {why}"), "application/pdf")
+    response = answer(ui, task, token, pdf)
+    assert response.status_code in (400, 409), response.text
+    assert 'class="error-summary"' in response.text
+    assert evidence_rows(engine) == rows
+    new = stored(data_dir) - files
+    try:
+        assert new == set()
+    finally:  # not for the next test
+        for path in new:
+            path.unlink()
