@@ -11,7 +11,7 @@ from sqlmodel import Session
 from isms.audit.service import Actor, record_regardless, set_actor
 from isms.database import SessionDep
 from isms.errors import Forbidden, Unauthorized
-from isms.identity.auth import is_revoked
+from isms.identity.auth import token_owner
 from isms.identity.models import Principal, Role, User
 from isms.security import TokenClaims, TokenError, decode_access_token
 
@@ -43,13 +43,8 @@ def authenticate_token(request: Request, session: Session, token: str | None) ->
     except TokenError as exc:
         log.info("rejected token from %s: %s", client_addr(request), exc)
         raise Unauthorized("error.token_invalid") from exc
-    user = session.get(User, claims.user_id)
-    if (
-        user is None
-        or not user.is_active
-        or user.token_version != claims.token_version
-        or is_revoked(session, claims.jti)
-    ):
+    user = token_owner(session, claims)
+    if user is None or not user.is_active or user.token_version != claims.token_version:
         raise Unauthorized("error.token_invalid")
     set_actor(session, Actor(user.id, user.username, client_addr(request)))
     request.state.user = Principal.of(user)
