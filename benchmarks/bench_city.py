@@ -190,6 +190,11 @@ def endpoints(ids: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Risiken: Detail", "isb", f"{risks}/{ids['risk']}"),
         ("Risiken: Heatmap", "isb", "/api/v1/risk-heatmap"),
         ("Realisierungsplan", "isb", f"/api/v1/implementation-plan?{page}"),
+        (
+            "Realisierungsplan eines Fachbereichs",
+            "fachbereich",
+            f"/api/v1/implementation-plan?{page}",
+        ),
         ("Verarbeitungen: Liste", "dpo", f"{activities}?{page}"),
         ("Verarbeitungen: Detail", "dpo", f"{activities}/{ids['activity']}"),
         ("Verarbeitungen: TOM", "dpo", f"{activities}/{ids['activity']}/toms"),

@@ -61,7 +61,7 @@ DEFAULT_POLICIES: tuple[PolicySpec, ...] = (
     # month at city scale); an installation that has the older policy keeps it, switched off.
     PolicySpec(
         "check-luecken-objekte",
-        "Offene Anforderungen (teilweise/nein) je Zielobjekt monatlich prüfen",
+        "Offene Anforderungen (teilweise/nein) je Zielobjekt monatlich prüfen",  # vocabulary: title
         Subject.CHECK_GAPS,
         Schedule.PERIODIC,
         1,
