@@ -3,6 +3,7 @@ open measure: requirements of the Grundschutz-Check not (fully) met, and risk me
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -416,6 +417,20 @@ def _measure_items(session: Session, ids: list[int]) -> dict[int, PlanItem]:
     }
 
 
+# Ids per query when a page is loaded: A.6 reads up to 100,000 items at once, more than a
+# statement may carry as parameters (SQLite 32,766, PostgreSQL 65,535).
+LOAD_CHUNK = 10_000
+
+
+def _in_chunks(
+    session: Session, load: Callable[[Session, list[int]], dict[int, PlanItem]], ids: list[int]
+) -> dict[int, PlanItem]:
+    found: dict[int, PlanItem] = {}
+    for start in range(0, len(ids), LOAD_CHUNK):
+        found.update(load(session, ids[start : start + LOAD_CHUNK]))
+    return found
+
+
 def plan(
     session: Session, *, page: PageParams, flt: PlanFilter, scope: set[int] | None
 ) -> tuple[Page[PlanItem], PlanSummary]:
@@ -423,7 +438,7 @@ def plan(
     the totals. The page is chosen on the keys alone; only its rows are loaded and joined."""
     summary = plan_summary(session, flt=flt, scope=scope)
     keys = _page_keys(session, page=page, flt=flt, scope=scope) if summary.total else []
-    checks = _check_items(session, [i for kind, i in keys if kind == "check"])
-    measures = _measure_items(session, [i for kind, i in keys if kind == "measure"])
+    checks = _in_chunks(session, _check_items, [i for kind, i in keys if kind == "check"])
+    measures = _in_chunks(session, _measure_items, [i for kind, i in keys if kind == "measure"])
     items = [checks[i] if kind == "check" else measures[i] for kind, i in keys]
     return Page(items=items, total=summary.total), summary
