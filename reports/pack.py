@@ -265,6 +265,9 @@ def _documents(
             writer.add_stream(f"reports/{name}.pdf", scratch)
         writer.add_lines(f"data/{name}.csv", _csv(document))
         writer.add_lines(f"data/{name}.json", _json(document))
+        # let it go before the next one is built: two large documents (A.4 holds every check
+        # entry of the scope) would otherwise be in memory at once
+        del document
     return omitted
 
 

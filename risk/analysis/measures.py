@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlmodel import Session, col
 
 from controls.catalogs.models import Control
@@ -312,8 +312,7 @@ def plan_summary(session: Session, *, flt: PlanFilter, scope: set[int] | None) -
         due, money = col(Measure.due_date), col(Measure.cost)
         counts = [func.count(), func.sum(case((due < today, 1), else_=0)), func.sum(money)]
         parts.append(_measure_part(flt, scope, counts))
-    for part in parts:
-        n, late, money_sum = session.execute(part).one()
+    for n, late, money_sum in session.execute(union_all(*parts)):  # one round trip
         total, overdue, cost = total + n, overdue + int(late or 0), cost + int(money_sum or 0)
     return PlanSummary(total, overdue, cost)
 
