@@ -25,6 +25,15 @@ def stored(data_dir: Path) -> set[Path]:
     return {p for p in evidence.root(data_dir).rglob("*") if p.is_file()}
 
 
+def assert_no_new_file(data_dir: Path, before: set[Path]) -> None:
+    new = stored(data_dir) - before
+    try:
+        assert new == set()
+    finally:  # not for the next test
+        for path in new:
+            path.unlink()
+
+
 def evidence_rows(engine: Engine) -> int:
     with session_scope(engine, write=False) as session:
         return session.scalar(select(func.count()).select_from(Evidence)) or 0
@@ -115,12 +124,7 @@ def test_a_refused_answer_leaves_no_file(
     response = answer(ui, task, token, pdf, unchanged="vielleicht")
     assert response.status_code == 400
     assert evidence_rows(engine) == rows
-    new = stored(data_dir) - files
-    try:
-        assert new == set()
-    finally:  # not for the next test
-        for path in new:
-            path.unlink()
+    assert_no_new_file(data_dir, files)
 
 
 @pytest.mark.parametrize("why", ["stale version", "already answered"])
@@ -153,9 +157,4 @@ def test_an_answer_refused_by_the_service_leaves_no_file(
     assert response.status_code in (400, 409), response.text
     assert 'class="error-summary"' in response.text
     assert evidence_rows(engine) == rows
-    new = stored(data_dir) - files
-    try:
-        assert new == set()
-    finally:  # not for the next test
-        for path in new:
-            path.unlink()
+    assert_no_new_file(data_dir, files)
