@@ -198,6 +198,10 @@ class OpenRequirement:
     status: str
     target_date: date | None
 
+    @property
+    def overdue(self) -> bool:
+        return self.target_date is not None and self.target_date < date.today()
+
 
 MAX_REQUIREMENTS = 500
 

@@ -145,6 +145,15 @@ def test_the_department_reviews_the_object_s_open_requirements(
     assert f"Offene Anforderungen ({len(open_entries)})" in page.text
     for entry_id, _ref in open_entries:
         assert f'href="/check/{entry_id}"' in page.text
+    assert "überfällig" not in page.text  # SRV-1's gaps have no target date
+    fire = next(
+        t
+        for t in _tasks(engine)
+        if t.object_id == objects["fire"]["id"] and t.period_key == "1m:2026-12-01"
+    )
+    _set(engine, objects["fire"]["id"], "teilweise", date(2026, 1, 31))  # target date passed
+    shown = login_ui("feuerwehr").get(f"/reviews/{fire.id}").text
+    assert "31.01.2026" in shown and shown.count("überfällig") >= 2  # per row, not once
     assert f'href="/assets/{objects["open"]["id"]}"' in page.text
     answered = client.post(
         f"/api/v1/reviews/{task.id}/answer",
