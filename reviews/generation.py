@@ -211,6 +211,13 @@ def _gap_object() -> Any:
     return func.coalesce(col(CheckEntry.asset_id), DOMAIN)
 
 
+def _with_gaps() -> Any:
+    """The ids of the objects with open requirements, as a subquery."""
+    return select(col(CheckEntry.asset_id)).where(
+        col(CheckEntry.modelled), col(CheckEntry.status).in_(OPEN_CHECK)
+    )
+
+
 def _object_gaps(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
     """One task per target object with open requirements in the period (as for a single
     entry: created by the period's due date, and under review until its target date); the
@@ -233,13 +240,12 @@ def _object_gaps(session: Session, periods: Sequence[Period]) -> Iterable[Due]:
                 .distinct()
             )
         )
-    wanted = {i for ids in due_objects.values() for i in ids}
-    objects = {
+    objects = {  # the objects with open requirements (a subquery: no list of ids)
         asset_id: (f"{short_id} {name}", department_id)
         for asset_id, short_id, name, department_id in session.execute(
             select(
                 col(Asset.id), col(Asset.short_id), col(Asset.name), col(Asset.department_id)
-            ).where(col(Asset.id).in_(wanted - {DOMAIN}))
+            ).where(col(Asset.id).in_(_with_gaps()))
         )
     }
     objects[DOMAIN] = (DOMAIN_LABEL, None)
@@ -422,7 +428,9 @@ def _owners(session: Session, policy: ReviewPolicy) -> dict[Any, int | None]:
         )
         departments = dict(
             session.execute(
-                select(col(Asset.id), col(Asset.department_id)).where(col(Asset.id).in_(ids))
+                select(col(Asset.id), col(Asset.department_id)).where(
+                    col(Asset.id).in_(_with_gaps())
+                )
             ).all()
         )
         return {i: departments.get(i) for i in ids}
